@@ -1,0 +1,88 @@
+# egressgate: top-level build. `make`, `make test`, `make demo`, `make install`, `make clean`.
+include mk/rules.mk
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+SBINDIR := $(PREFIX)/sbin
+MANDIR := $(PREFIX)/share/man
+
+BPF_OBJS := $(BUILD)/tc/egress.bpf.o
+SKELS := $(BUILD)/egress.skel.h
+
+LIB_SRCS := lib/log.c lib/ctl.c lib/addr.c
+AGENT_SRCS := agent/main.c agent/loader.c agent/policy.c agent/rules.c agent/attach.c \
+	      agent/netns.c agent/netlink.c agent/tc_attach.c agent/events.c agent/control.c \
+	      agent/state.c agent/format.c
+CTL_SRCS := tools/egressctl.c
+
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+AGENT_OBJS := $(AGENT_SRCS:%.c=$(BUILD)/%.o)
+CTL_OBJS := $(CTL_SRCS:%.c=$(BUILD)/%.o)
+
+BINS := $(BUILD)/egressd $(BUILD)/egressctl
+UNIT_BINS := $(BUILD)/tests/tc_unit $(BUILD)/tests/test_policy $(BUILD)/tests/test_netlink \
+	     $(BUILD)/tests/test_ctl $(BUILD)/tests/tc_attach_drv
+
+.PHONY: all test unit netns-test demo install clean deps
+all: $(BINS) $(UNIT_BINS)
+
+$(BUILD)/egress.skel.h: $(BUILD)/tc/egress.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name egress > $@
+
+$(AGENT_OBJS) $(BUILD)/tc/tests/tc_unit.o: $(SKELS)
+
+$(BUILD)/egressd: $(AGENT_OBJS) $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_BPF) -lmnl -lpthread
+
+$(BUILD)/egressctl: $(CTL_OBJS) $(LIB_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^
+
+$(BUILD)/tests/tc_unit: $(BUILD)/tc/tests/tc_unit.o $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_BPF)
+
+$(BUILD)/tests/test_policy: $(BUILD)/agent/tests/test_policy.o $(BUILD)/agent/policy.o $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^
+
+$(BUILD)/tests/test_ctl: $(BUILD)/lib/tests/test_ctl.o $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^
+
+$(BUILD)/tests/test_netlink: $(BUILD)/agent/tests/test_netlink.o $(BUILD)/agent/netlink.o
+	@mkdir -p $(dir $@)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lmnl
+
+$(BUILD)/tests/tc_attach_drv: $(BUILD)/agent/tests/tc_attach_drv.o $(BUILD)/agent/tc_attach.o $(BUILD)/agent/netlink.o
+	@mkdir -p $(dir $@)
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^ -lmnl -lbpf
+
+# Installs what is missing (Debian packages only), then builds.
+deps:
+	$(Q)scripts/deps.sh
+
+test: deps all
+	$(Q)netns-tests/run.sh
+
+demo: deps all
+	$(Q)scripts/demo.sh
+
+install: $(BINS)
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	install -m 0755 $(BINS) $(DESTDIR)$(SBINDIR)/
+	install -m 0644 docs/man/egressd.8 docs/man/egressctl.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 docs/man/egressgate.policy.5 $(DESTDIR)$(MANDIR)/man5/
+
+clean:
+	$(call msg,CLEAN,$(BUILD))
+	$(Q)rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

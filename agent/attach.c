@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+
+#include "attach.h"
+#include "loader.h"
+#include "log.h"
+#include "netns.h"
+
+#ifndef BPF_TCX_EGRESS
+#define BPF_TCX_EGRESS 47
+#endif
+
+const char *eg_att_hook_name(int hook)
+{
+	return hook == EG_ATT_TCX ? "tcx" : hook == EG_ATT_TC ? "tc" : "?";
+}
+
+bool eg_target_same(const struct eg_target *a, const struct eg_target *b)
+{
+	return a->kind == b->kind && !strcmp(a->dev, b->dev) &&
+	       (a->kind != EG_TGT_NETNS || !strcmp(a->netns, b->netns)) &&
+	       (a->kind != EG_TGT_PID || a->pid == b->pid);
+}
+
+static void link_pin_path(struct eg_loader *L, const struct eg_attachment *a, char *buf,
+			  size_t len)
+{
+	snprintf(buf, len, "%s/links/tcx-%llu-%d", L->pin_dir, (unsigned long long)a->netns_ino,
+		 a->ifindex);
+}
+
+/* Work done inside the target namespace. */
+struct att_job {
+	struct eg_loader *L;
+	struct eg_attachment *a;
+	int op;
+	char *err;
+	size_t errlen;
+};
+
+enum { OP_ATTACH, OP_DETACH, OP_ADOPT };
+
+static int tcx_attach(struct att_job *j)
+{
+	struct eg_attachment *a = j->a;
+	char path[PATH_MAX + 64];
+	int fd, ret;
+
+	fd = bpf_link_create(j->L->prog_fd, a->ifindex, BPF_TCX_EGRESS, NULL);
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(j->err, j->errlen, "tcx link on %s: %s", a->t.dev, strerror(-ret));
+		return ret;
+	}
+	snprintf(path, sizeof(path), "%s/links", j->L->pin_dir);
+	mkdir(path, 0700);
+	link_pin_path(j->L, a, path, sizeof(path));
+	unlink(path);
+	if (bpf_obj_pin(fd, path)) {
+		ret = -errno;
+		bpf_link_detach(fd);
+		close(fd);
+		snprintf(j->err, j->errlen, "cannot pin the tcx link at %s: %s", path,
+			 strerror(-ret));
+		return ret;
+	}
+	close(fd);
+	return 0;
+}
+
+static int tcx_detach(struct att_job *j)
+{
+	char path[PATH_MAX + 64];
+	int fd, ret = 0;
+
+	link_pin_path(j->L, j->a, path, sizeof(path));
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return errno == ENOENT ? -ENOENT : -errno;
+	/* Detach even if something else holds the link open. */
+	if (bpf_link_detach(fd) && errno != ENOLINK && errno != ENOENT)
+		ret = -errno;
+	close(fd);
+	unlink(path);
+	if (ret)
+		snprintf(j->err, j->errlen, "detaching the tcx link on %s: %s", j->a->t.dev,
+			 strerror(-ret));
+	return ret;
+}
+
+static int tcx_adopt(struct att_job *j)
+{
+	char path[PATH_MAX + 64];
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	int fd, ret = 0;
+
+	link_pin_path(j->L, j->a, path, sizeof(path));
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -ENOENT;
+	/* A link whose device went away stays pinned but is defunct. */
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || !info.prog_id) {
+		close(fd);
+		unlink(path);
+		return -ENOENT;
+	}
+	if (bpf_link_update(fd, j->L->prog_fd, NULL)) {
+		ret = -errno;
+		snprintf(j->err, j->errlen, "updating the tcx link on %s: %s", j->a->t.dev,
+			 strerror(-ret));
+	}
+	close(fd);
+	return ret;
+}
+
+static int att_job_run(void *arg)
+{
+	struct att_job *j = arg;
+	struct eg_attachment *a = j->a;
+	__u64 ino, cookie;
+	int ret;
+
+	ret = eg_netns_self_id(&ino, &cookie);
+	if (ret) {
+		snprintf(j->err, j->errlen, "cannot identify the network namespace: %s",
+			 strerror(-ret));
+		return ret;
+	}
+	if (j->op != OP_ATTACH && ino != a->netns_ino)
+		return -ENOENT; /* the namespace was replaced: what we attached died with it */
+
+	if (j->op == OP_ATTACH) {
+		int ifindex = if_nametoindex(a->t.dev);
+
+		if (!ifindex) {
+			snprintf(j->err, j->errlen, "no interface '%s' in %s", a->t.dev,
+				 a->t.kind == EG_TGT_HOST ? "the host namespace" : "that namespace");
+			return -ENODEV;
+		}
+		a->ifindex = ifindex;
+		a->netns_ino = ino;
+		a->netns_cookie = cookie;
+		if (a->hook == EG_ATT_TCX)
+			return tcx_attach(j);
+		ret = eg_tc_attach(ifindex, j->L->prog_fd, EG_PROG_NAME, &a->tc, a->note,
+				   sizeof(a->note));
+		if (ret)
+			snprintf(j->err, j->errlen, "clsact on %s: %s", a->t.dev, a->note);
+		return ret;
+	}
+	if (j->op == OP_DETACH) {
+		if (a->hook == EG_ATT_TCX)
+			return tcx_detach(j);
+		ret = eg_tc_detach(&a->tc, a->note, sizeof(a->note));
+		if (ret && ret != -ENOENT)
+			snprintf(j->err, j->errlen, "clsact on %s: %s", a->t.dev, a->note);
+		return ret;
+	}
+	if (a->hook == EG_ATT_TCX)
+		return tcx_adopt(j);
+	ret = eg_tc_replace(&a->tc, j->L->prog_fd, EG_PROG_NAME, a->note, sizeof(a->note));
+	if (ret && ret != -ENOENT && ret != -ENODEV)
+		snprintf(j->err, j->errlen, "clsact on %s: %s", a->t.dev, a->note);
+	return ret == -ENODEV ? -ENOENT : ret;
+}
+
+int eg_attach(struct eg_loader *L, const struct eg_target *t, struct eg_attachment *a, char *err,
+	      size_t errlen)
+{
+	struct att_job j = { .L = L, .a = a, .op = OP_ATTACH, .err = err, .errlen = errlen };
+
+	memset(a, 0, sizeof(*a));
+	a->t = *t;
+	if (t->hook == EG_HOOKP_TCX && !L->feat.tcx) {
+		snprintf(err, errlen, "this kernel (%s) has no tcx (needs 6.6); use --hook tc",
+			 L->feat.kernel);
+		return -EOPNOTSUPP;
+	}
+	a->hook = (t->hook == EG_HOOKP_TC || !L->feat.tcx) ? EG_ATT_TC : EG_ATT_TCX;
+	return eg_netns_run(t, att_job_run, &j, err, errlen);
+}
+
+int eg_detach(struct eg_loader *L, struct eg_attachment *a, char *err, size_t errlen)
+{
+	struct att_job j = { .L = L, .a = a, .op = OP_DETACH, .err = err, .errlen = errlen };
+	int ret = eg_netns_run(&a->t, att_job_run, &j, err, errlen);
+
+	/* A namespace or device that is gone took our hook with it. */
+	if (ret == -ENOENT || ret == -ENODEV) {
+		if (a->hook == EG_ATT_TCX) {
+			char path[PATH_MAX + 64];
+
+			link_pin_path(L, a, path, sizeof(path));
+			unlink(path);
+		}
+		return 0;
+	}
+	return ret;
+}
+
+int eg_attach_adopt(struct eg_loader *L, struct eg_attachment *a, char *err, size_t errlen)
+{
+	struct att_job j = { .L = L, .a = a, .op = OP_ADOPT, .err = err, .errlen = errlen };
+	int ret = eg_netns_run(&a->t, att_job_run, &j, err, errlen);
+
+	if (ret == -ENODEV)
+		ret = -ENOENT;
+	return ret;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Attachments: the classifier on a device's egress hook, through a tcx link
+ * (pinned, kernel 6.6+) or a clsact qdisc and cls_bpf filter. Each records
+ * exactly what egressgate created, so detaching removes that and no more.
+ */
+#ifndef EG_ATTACH_H
+#define EG_ATTACH_H
+
+#include <limits.h>
+
+#include "policy.h"
+#include "tc_attach.h"
+
+struct eg_loader;
+
+enum eg_att_hook {
+	EG_ATT_TCX = 1,
+	EG_ATT_TC = 2,
+};
+
+struct eg_attachment {
+	struct eg_target t;
+	int hook; /* enum eg_att_hook */
+	int ifindex;
+	__u64 netns_ino;    /* identity of the namespace when attached */
+	__u64 netns_cookie; /* matches eg_event.netns_cookie */
+	struct eg_tc_att tc;
+	bool from_policy; /* attached because the policy file says so */
+	char note[256];   /* what the operator should know, e.g. a foreign qdisc */
+};
+
+const char *eg_att_hook_name(int hook);
+int eg_attach(struct eg_loader *L, const struct eg_target *t, struct eg_attachment *a, char *err,
+	      size_t errlen);
+int eg_detach(struct eg_loader *L, struct eg_attachment *a, char *err, size_t errlen);
+/*
+ * After a restart: point an existing attachment at the newly loaded
+ * program in one atomic step. -ENOENT: it is gone (device or namespace).
+ */
+int eg_attach_adopt(struct eg_loader *L, struct eg_attachment *a, char *err, size_t errlen);
+/* Same target (names), ignoring hook and ifindex. */
+bool eg_target_same(const struct eg_target *a, const struct eg_target *b);
+
+#endif

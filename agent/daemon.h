@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* The daemon's state, shared by main.c (lifecycle) and control.c (requests). */
+#ifndef EG_DAEMON_H
+#define EG_DAEMON_H
+
+#include <limits.h>
+#include <time.h>
+
+#include "events.h"
+#include "loader.h"
+#include "rules.h"
+#include "state.h"
+
+struct eg_daemon {
+	struct eg_loader L;
+	struct eg_rules R;
+	struct eg_att_list atts;
+	struct eg_events *ev;
+	char config[PATH_MAX];
+	char run_dir[PATH_MAX];
+	char pin_dir[PATH_MAX];
+	char sock_path[PATH_MAX + 16];
+	time_t started;
+	unsigned long reloads;
+	int listen_fd;
+	int epfd;
+	bool stop;
+};
+
+/* Reload the policy file: rules, mode, default and policy targets; whole or nothing. */
+int eg_daemon_reload(struct eg_daemon *D, struct eg_buf *out, char *err, size_t errlen);
+/* Attach the policy's targets that are not attached yet; failures become warnings in out. */
+void eg_daemon_attach_targets(struct eg_daemon *D, const struct eg_policy *pol, struct eg_buf *out);
+int eg_daemon_save(struct eg_daemon *D);
+
+/* control.c */
+int eg_control_listen(struct eg_daemon *D);
+/* Serve one client connection; true when it stays open as an event follower. */
+bool eg_control_serve(struct eg_daemon *D, int fd);
+
+#endif

@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/magic.h>
+
+#include "egress.skel.h"
+#include "egressgate.h"
+#include "loader.h"
+#include "log.h"
+
+/* linux/bpf.h from linux-libc-dev 6.1 predates tcx. */
+#ifndef BPF_TCX_EGRESS
+#define BPF_TCX_EGRESS 47
+#endif
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	eg_vlog(level == LIBBPF_WARN ? EG_LOG_INFO : EG_LOG_DEBUG, fmt, ap);
+	return 0;
+}
+
+void eg_loader_route_libbpf_log(void)
+{
+	libbpf_set_print(libbpf_print);
+}
+
+int eg_ncpus(void)
+{
+	static int n;
+
+	if (!n)
+		n = libbpf_num_possible_cpus();
+	return n;
+}
+
+static int probe_tcx(void)
+{
+	/* SOCKET_FILTER-free probe: a trivial SCHED_CLS program, attached to no device. */
+	struct bpf_insn insns[] = {
+		{ .code = 0xb7, .dst_reg = 0, .imm = -1 }, /* r0 = TC_ACT_UNSPEC */
+		{ .code = 0x95 },			   /* exit */
+	};
+	int prog, link, err;
+
+	prog = bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "eg_probe", "GPL", insns, 2, NULL);
+	if (prog < 0)
+		return prog;
+	/*
+	 * ifindex 0 names no device: a kernel with tcx looks the device up and
+	 * fails with ENODEV; one without rejects the attach type with EINVAL.
+	 * Nothing is ever attached.
+	 */
+	link = bpf_link_create(prog, 0, BPF_TCX_EGRESS, NULL);
+	err = link < 0 ? -errno : 0;
+	if (link >= 0)
+		close(link);
+	close(prog);
+	return err == -ENODEV ? 1 : 0;
+}
+
+int eg_probe_features(struct eg_features *f)
+{
+	struct utsname u;
+
+	memset(f, 0, sizeof(*f));
+	if (!uname(&u))
+		snprintf(f->kernel, sizeof(f->kernel), "%s", u.release);
+	f->tcx = probe_tcx() == 1;
+	f->netns_cookie =
+		libbpf_probe_bpf_helper(BPF_PROG_TYPE_SCHED_CLS, BPF_FUNC_get_netns_cookie, NULL) == 1;
+	return 0;
+}
+
+static bool is_bpffs(const char *path)
+{
+	struct statfs st;
+
+	return !statfs(path, &st) && st.f_type == BPF_FS_MAGIC;
+}
+
+int eg_bpffs_ensure(const char *pin_dir)
+{
+	int err;
+
+	if (!is_bpffs("/sys/fs/bpf")) {
+		if (mount("bpf", "/sys/fs/bpf", "bpf", 0, "mode=0700")) {
+			err = -errno;
+			pr_err("bpffs is not mounted at /sys/fs/bpf and mounting it failed: %s",
+			       strerror(-err));
+			return err;
+		}
+		pr_info("mounted bpffs at /sys/fs/bpf");
+	}
+	if (mkdir(pin_dir, 0700) && errno != EEXIST) {
+		err = -errno;
+		pr_err("cannot create pin directory %s: %s", pin_dir, strerror(-err));
+		return err;
+	}
+	if (!is_bpffs(pin_dir)) {
+		pr_err("pin directory %s is not on a bpffs mount", pin_dir);
+		return -ENOTDIR;
+	}
+	return 0;
+}
+
+static int pin_prog(struct eg_loader *L)
+{
+	char path[PATH_MAX + 32], dir[PATH_MAX + 16];
+	int err;
+
+	snprintf(dir, sizeof(dir), "%s/progs", L->pin_dir);
+	if (mkdir(dir, 0700) && errno != EEXIST)
+		return -errno;
+	snprintf(path, sizeof(path), "%s/%s", dir, EG_PROG_NAME);
+	/* The new program replaces the old pin; attached links keep their own reference. */
+	unlink(path);
+	if (bpf_obj_pin(L->prog_fd, path)) {
+		err = -errno;
+		pr_err("cannot pin program at %s: %s", path, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+int eg_loader_open(struct eg_loader *L, const char *pin_dir)
+{
+	char maps_dir[PATH_MAX + 8], probe[PATH_MAX + 32];
+	LIBBPF_OPTS(bpf_object_open_opts, opts);
+	int err;
+
+	memset(L, 0, sizeof(*L));
+	L->prog_fd = -1;
+	snprintf(L->pin_dir, sizeof(L->pin_dir), "%s", pin_dir);
+	err = eg_probe_features(&L->feat);
+	if (err)
+		return err;
+	err = eg_bpffs_ensure(pin_dir);
+	if (err)
+		return err;
+	snprintf(maps_dir, sizeof(maps_dir), "%s/maps", pin_dir);
+	if (mkdir(maps_dir, 0700) && errno != EEXIST) {
+		err = -errno;
+		pr_err("cannot create %s: %s", maps_dir, strerror(-err));
+		return err;
+	}
+	snprintf(probe, sizeof(probe), "%s/eg_config", maps_dir);
+	L->maps_reused = !access(probe, F_OK);
+	opts.pin_root_path = maps_dir;
+
+	L->skel = egress__open_opts(&opts);
+	if (!L->skel) {
+		err = -errno;
+		pr_err("cannot open the BPF object: %s", strerror(-err));
+		return err;
+	}
+	L->skel->rodata->eg_has_netns_cookie = L->feat.netns_cookie;
+	/* The benchmark floor program is loaded only by the benchmarks. */
+	bpf_program__set_autoload(L->skel->progs.eg_tc_bare, false);
+	err = egress__load(L->skel);
+	if (err) {
+		pr_err("cannot load the BPF programs: %s%s", strerror(-err),
+		       L->maps_reused ? " (pinned maps from another egressgate version? "
+					"see 'egressctl detach --all')" :
+					"");
+		goto fail;
+	}
+	L->prog_fd = bpf_program__fd(L->skel->progs.eg_tc_egress);
+	L->fd_config = bpf_map__fd(L->skel->maps.eg_config);
+	L->fd_v4 = bpf_map__fd(L->skel->maps.eg_v4_rules);
+	L->fd_v6 = bpf_map__fd(L->skel->maps.eg_v6_rules);
+	L->fd_rule_stats = bpf_map__fd(L->skel->maps.eg_rule_stats);
+	L->fd_stats = bpf_map__fd(L->skel->maps.eg_stats);
+	L->fd_reasons = bpf_map__fd(L->skel->maps.eg_reasons);
+	L->fd_events = bpf_map__fd(L->skel->maps.eg_events);
+	err = pin_prog(L);
+	if (err)
+		goto fail;
+	return 0;
+fail:
+	egress__destroy(L->skel);
+	L->skel = NULL;
+	return err;
+}
+
+void eg_loader_close(struct eg_loader *L)
+{
+	/* Pins and links stay: enforcement does not depend on the daemon. */
+	if (L->skel)
+		egress__destroy(L->skel);
+	L->skel = NULL;
+}
+
+static int rm_tree(const char *path)
+{
+	struct dirent *de;
+	DIR *d = opendir(path);
+	int err = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : -errno;
+	while ((de = readdir(d))) {
+		char sub[PATH_MAX];
+
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+			continue;
+		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+		if (de->d_type == DT_DIR)
+			err = rm_tree(sub) ?: err;
+		else if (unlink(sub))
+			err = -errno;
+	}
+	closedir(d);
+	if (rmdir(path) && errno != ENOENT)
+		err = -errno;
+	return err;
+}
+
+int eg_loader_unpin_all(const char *pin_dir)
+{
+	return rm_tree(pin_dir);
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Loader: feature probes, the BPF skeleton, and the pins under the pin
+ * directory. Maps are pinned by name so a restarted egressd reuses them.
+ */
+#ifndef EG_LOADER_H
+#define EG_LOADER_H
+
+#include <limits.h>
+#include <stdbool.h>
+
+struct egress;
+
+struct eg_features {
+	bool tcx;          /* tcx links (kernel 6.6+) */
+	bool netns_cookie; /* bpf_get_netns_cookie() from TC programs */
+	char kernel[65];
+};
+
+struct eg_loader {
+	struct egress *skel;
+	char pin_dir[PATH_MAX];
+	struct eg_features feat;
+	int prog_fd;
+	int fd_config, fd_v4, fd_v6, fd_rule_stats, fd_stats, fd_reasons, fd_events;
+	bool maps_reused; /* the maps were already pinned: an earlier egressd ran */
+};
+
+int eg_probe_features(struct eg_features *f);
+/* Mount bpffs at /sys/fs/bpf when it is missing. */
+int eg_bpffs_ensure(const char *pin_dir);
+int eg_loader_open(struct eg_loader *L, const char *pin_dir);
+void eg_loader_close(struct eg_loader *L);
+/* Remove every pin under the pin directory (detach --all). */
+int eg_loader_unpin_all(const char *pin_dir);
+/* Route libbpf's log into ours, one level lower. */
+void eg_loader_route_libbpf_log(void);
+int eg_ncpus(void);
+
+#define EG_PROG_NAME "eg_tc_egress"
+
+#endif

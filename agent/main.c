@@ -1,0 +1,549 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * egressd: loads and pins the classifier, applies the policy file, attaches
+ * the targets it names, serves the control socket and writes verdict
+ * events. Enforcement lives in the kernel: when egressd exits, what it
+ * pinned and attached stays until `egressd --cleanup`.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "daemon.h"
+#include "log.h"
+
+#define EG_VERSION "0.1.0"
+#define EG_EVENTS_LOG_DEFAULT "/var/log/egressgate/events.jsonl"
+
+enum { TAG_RING = 1, TAG_LISTEN, TAG_SIGNAL, TAG_FOLLOWER_BASE };
+
+int eg_daemon_save(struct eg_daemon *D)
+{
+	int err = eg_state_save(D->run_dir, &D->atts);
+
+	if (err)
+		pr_err("cannot record attachments in %s: %s", D->run_dir, strerror(-err));
+	return err;
+}
+
+void eg_daemon_attach_targets(struct eg_daemon *D, const struct eg_policy *pol, struct eg_buf *out)
+{
+	size_t i, j;
+
+	for (i = 0; i < pol->ntargets; i++) {
+		const struct eg_target *t = &pol->targets[i];
+		struct eg_attachment a;
+		char name[128], err[512] = "";
+		bool have = false;
+
+		for (j = 0; j < D->atts.n; j++)
+			if (eg_target_same(&D->atts.v[j].t, t))
+				have = true;
+		if (have)
+			continue;
+		eg_target_format(t, name, sizeof(name));
+		if (eg_attach(&D->L, t, &a, err, sizeof(err))) {
+			pr_warn("%s:%d: cannot attach to %s: %s", D->config, t->line, name, err);
+			if (out)
+				eg_buf_printf(out, "warning: line %d: cannot attach to %s: %s\n",
+					      t->line, name, err);
+			continue;
+		}
+		a.from_policy = true;
+		if (eg_att_list_add(&D->atts, &a)) {
+			eg_detach(&D->L, &a, err, sizeof(err));
+			continue;
+		}
+		pr_info("attached to %s (%s, ifindex %d)%s%s", name, eg_att_hook_name(a.hook),
+			a.ifindex, a.note[0] ? ": " : "", a.note);
+		if (out)
+			eg_buf_printf(out, "attached to %s (%s)\n", name, eg_att_hook_name(a.hook));
+	}
+	eg_daemon_save(D);
+}
+
+/* Policy targets removed from the file are detached; CLI attachments stay. */
+static void detach_dropped_targets(struct eg_daemon *D, const struct eg_policy *pol,
+				   struct eg_buf *out)
+{
+	size_t i = 0, j;
+
+	while (i < D->atts.n) {
+		struct eg_attachment *a = &D->atts.v[i];
+		char name[128], err[512] = "";
+		bool keep = !a->from_policy;
+
+		for (j = 0; j < pol->ntargets && !keep; j++)
+			keep = eg_target_same(&pol->targets[j], &a->t);
+		if (keep) {
+			i++;
+			continue;
+		}
+		eg_target_format(&a->t, name, sizeof(name));
+		if (eg_detach(&D->L, a, err, sizeof(err))) {
+			pr_warn("cannot detach from %s: %s", name, err);
+			i++;
+			continue;
+		}
+		pr_info("detached from %s (no longer in the policy)", name);
+		if (out)
+			eg_buf_printf(out, "detached from %s\n", name);
+		eg_att_list_del(&D->atts, i);
+	}
+	eg_daemon_save(D);
+}
+
+int eg_daemon_reload(struct eg_daemon *D, struct eg_buf *out, char *err, size_t errlen)
+{
+	struct eg_policy pol;
+	int ret;
+
+	ret = eg_policy_load(D->config, &pol, err, errlen);
+	if (ret) {
+		pr_err("reload refused, the running policy stays: %s", err);
+		return ret;
+	}
+	ret = eg_rules_apply_policy(&D->R, &D->L, &pol, err, errlen);
+	if (ret) {
+		pr_err("reload failed, the running policy stays: %s", err);
+		eg_policy_free(&pol);
+		return ret;
+	}
+	D->reloads++;
+	pr_info("policy %s applied: %zu rules, mode %s, default %s", D->config, pol.nrules,
+		pol.mode == EG_MODE_MONITOR ? "monitor" : "enforce",
+		pol.default_action == EG_ACT_ALLOW ? "allow" : "deny");
+	if (out)
+		eg_buf_printf(out, "policy %s applied: %zu rules\n", D->config, pol.nrules);
+	eg_daemon_attach_targets(D, &pol, out);
+	detach_dropped_targets(D, &pol, out);
+	eg_policy_free(&pol);
+	return 0;
+}
+
+/* Name an event's interface, namespace and rule for people. */
+static void resolve_event(void *ctx, struct eg_event_rec *rec)
+{
+	struct eg_daemon *D = ctx;
+	const struct eg_event *e = &rec->e;
+	struct eg_prefix p = { .family = e->flags & EG_EV_F_V6 ? 6 : 4 };
+	int maxlen = p.family == 4 ? 32 : 128, len, i;
+	size_t k;
+
+	for (k = 0; k < D->atts.n; k++) {
+		const struct eg_attachment *a = &D->atts.v[k];
+
+		if (a->ifindex != (int)e->ifindex)
+			continue;
+		/* ifindexes repeat across namespaces; the cookie tells them apart. */
+		if (e->netns_cookie && a->netns_cookie && e->netns_cookie != a->netns_cookie)
+			continue;
+		snprintf(rec->dev, sizeof(rec->dev), "%s", a->t.dev);
+		if (a->t.kind == EG_TGT_NETNS)
+			snprintf(rec->netns, sizeof(rec->netns), "%s", a->t.netns);
+		else if (a->t.kind == EG_TGT_PID)
+			snprintf(rec->netns, sizeof(rec->netns), "pid:%d", a->t.pid);
+		break;
+	}
+	if (!e->rule_id)
+		return;
+	/* Longest prefix first, as the kernel matched it. */
+	for (len = maxlen; len >= 0; len--) {
+		struct eg_rentry *r;
+
+		memcpy(p.addr, e->daddr, 16);
+		if (p.family == 4)
+			memset(p.addr + 4, 0, 12);
+		for (i = len; i < maxlen; i++)
+			p.addr[i / 8] &= ~(0x80 >> (i % 8));
+		p.len = len;
+		r = eg_rules_find(&D->R, &p);
+		if (r && r->id == e->rule_id) {
+			eg_prefix_format(&p, rec->prefix, sizeof(rec->prefix));
+			snprintf(rec->comment, sizeof(rec->comment), "%s", r->r.comment);
+			return;
+		}
+	}
+}
+
+static int lock_run_dir(const char *run_dir)
+{
+	char path[PATH_MAX + 16];
+	int fd;
+
+	if (mkdir(run_dir, 0700) && errno != EEXIST) {
+		pr_err("cannot create %s: %s", run_dir, strerror(errno));
+		return -errno;
+	}
+	snprintf(path, sizeof(path), "%s/egressd.lock", run_dir);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		pr_err("cannot open %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB)) {
+		pr_err("another egressd is running with run directory %s", run_dir);
+		close(fd);
+		return -EBUSY;
+	}
+	return fd;
+}
+
+/* Point what an earlier egressd attached at the new program, without a gap. */
+static void adopt_attachments(struct eg_daemon *D)
+{
+	struct eg_att_list old = {};
+	size_t i;
+
+	if (eg_state_load(D->run_dir, &old))
+		return;
+	for (i = 0; i < old.n; i++) {
+		struct eg_attachment *a = &old.v[i];
+		char name[128], err[512] = "";
+		int ret;
+
+		eg_target_format(&a->t, name, sizeof(name));
+		ret = eg_attach_adopt(&D->L, a, err, sizeof(err));
+		if (ret == -ENOENT) {
+			pr_info("%s is gone (namespace or device removed); forgetting it", name);
+			continue;
+		}
+		if (ret) {
+			pr_warn("cannot adopt the attachment on %s: %s", name, err);
+			continue;
+		}
+		pr_info("adopted the attachment on %s (%s), enforcement never stopped", name,
+			eg_att_hook_name(a->hook));
+		eg_att_list_add(&D->atts, a);
+	}
+	eg_att_list_free(&old);
+}
+
+static int cleanup(const char *run_dir, const char *pin_dir)
+{
+	struct eg_daemon D = {};
+	struct eg_att_list old = {};
+	size_t i;
+	int err, fail = 0;
+
+	snprintf(D.run_dir, sizeof(D.run_dir), "%s", run_dir);
+	snprintf(D.pin_dir, sizeof(D.pin_dir), "%s", pin_dir);
+	snprintf(D.L.pin_dir, sizeof(D.L.pin_dir), "%s", pin_dir);
+	err = eg_state_load(run_dir, &old);
+	if (err)
+		pr_warn("cannot read %s/attachments: %s", run_dir, strerror(-err));
+	for (i = 0; i < old.n; i++) {
+		char name[128], msg[512] = "";
+
+		eg_target_format(&old.v[i].t, name, sizeof(name));
+		if (eg_detach(&D.L, &old.v[i], msg, sizeof(msg))) {
+			pr_err("cannot detach from %s: %s", name, msg);
+			fail = 1;
+		} else {
+			pr_info("detached from %s", name);
+		}
+	}
+	eg_att_list_free(&old);
+	if (!fail) {
+		char path[PATH_MAX + 32];
+
+		snprintf(path, sizeof(path), "%s/attachments", run_dir);
+		unlink(path);
+		err = eg_loader_unpin_all(pin_dir);
+		if (err) {
+			pr_err("cannot remove %s: %s", pin_dir, strerror(-err));
+			fail = 1;
+		} else {
+			pr_info("removed the pins under %s", pin_dir);
+		}
+	}
+	return fail;
+}
+
+static void notify_ready(void)
+{
+	const char *path = getenv("NOTIFY_SOCKET");
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (!path || !*path || strlen(path) >= sizeof(sun.sun_path))
+		return;
+	strcpy(sun.sun_path, path);
+	if (sun.sun_path[0] == '@')
+		sun.sun_path[0] = '\0';
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return;
+	sendto(fd, "READY=1", 7, 0, (struct sockaddr *)&sun,
+	       offsetof(struct sockaddr_un, sun_path) + strlen(path));
+	close(fd);
+}
+
+static int ep_add(int epfd, int fd, __u64 tag, __u32 events)
+{
+	struct epoll_event e = { .events = events, .data.u64 = tag };
+
+	return epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &e) ? -errno : 0;
+}
+
+static int run(struct eg_daemon *D)
+{
+	struct epoll_event evs[16];
+	sigset_t mask;
+	int sfd, n, i, err;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+	D->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (sfd < 0 || D->epfd < 0)
+		return -errno;
+	err = ep_add(D->epfd, eg_events_epoll_fd(D->ev), TAG_RING, EPOLLIN) ?:
+	      ep_add(D->epfd, D->listen_fd, TAG_LISTEN, EPOLLIN) ?:
+	      ep_add(D->epfd, sfd, TAG_SIGNAL, EPOLLIN);
+	if (err)
+		return err;
+	notify_ready();
+	pr_info("ready: control socket %s", D->sock_path);
+	while (!D->stop) {
+		n = epoll_wait(D->epfd, evs, 16, 1000);
+		if (n < 0 && errno != EINTR)
+			return -errno;
+		for (i = 0; i < n; i++) {
+			__u64 tag = evs[i].data.u64;
+
+			if (tag == TAG_RING) {
+				eg_events_poll(D->ev);
+			} else if (tag == TAG_LISTEN) {
+				int c = accept4(D->listen_fd, NULL, NULL, SOCK_CLOEXEC);
+
+				if (c < 0)
+					continue;
+				/* Drain events first so a following client sees them all. */
+				eg_events_poll(D->ev);
+				if (eg_control_serve(D, c))
+					ep_add(D->epfd, c, TAG_FOLLOWER_BASE + c,
+					       EPOLLRDHUP | EPOLLHUP | EPOLLIN);
+			} else if (tag == TAG_SIGNAL) {
+				struct signalfd_siginfo si;
+				char msg[512];
+
+				if (read(sfd, &si, sizeof(si)) != sizeof(si))
+					continue;
+				if (si.ssi_signo == SIGHUP) {
+					pr_info("SIGHUP: reloading %s", D->config);
+					eg_daemon_reload(D, NULL, msg, sizeof(msg));
+				} else if (si.ssi_signo == SIGUSR1) {
+					eg_events_reopen(D->ev);
+				} else {
+					D->stop = true;
+				}
+			} else {
+				/* A follower hung up (or sent something: it may not). */
+				int c = tag - TAG_FOLLOWER_BASE;
+
+				epoll_ctl(D->epfd, EPOLL_CTL_DEL, c, NULL);
+				eg_events_unfollow(D->ev, c);
+				close(c);
+			}
+		}
+		/* Followers dropped for being slow were closed by events.c. */
+	}
+	close(sfd);
+	return 0;
+}
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: egressd --config FILE [options]\n"
+		"       egressd --cleanup [--pin-dir DIR] [--run-dir DIR]\n"
+		"\n"
+		"  -c, --config FILE      policy file (see egressgate.policy(5))\n"
+		"  -f, --foreground       stay in the foreground; events go to stdout\n"
+		"  -e, --events-log FILE  event log (default " EG_EVENTS_LOG_DEFAULT ")\n"
+		"  -p, --pin-dir DIR      bpffs pin directory (default " EG_PIN_DIR_DEFAULT ")\n"
+		"  -r, --run-dir DIR      run directory: socket, lock, state (default " EG_RUN_DIR_DEFAULT ")\n"
+		"  -l, --log-level LEVEL  error, warning, info (default) or debug\n"
+		"      --check            validate the policy file and exit\n"
+		"      --cleanup          detach everything egressgate attached, remove its pins, exit\n"
+		"  -h, --help             this text\n"
+		"  -V, --version          print the version\n");
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "events-log", required_argument, NULL, 'e' },
+		{ "pin-dir", required_argument, NULL, 'p' },
+		{ "run-dir", required_argument, NULL, 'r' },
+		{ "log-level", required_argument, NULL, 'l' },
+		{ "check", no_argument, NULL, 'k' },
+		{ "cleanup", no_argument, NULL, 'C' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{}
+	};
+	static struct eg_daemon D;
+	const char *config = NULL, *events_log = NULL;
+	const char *pin_dir = EG_PIN_DIR_DEFAULT, *run_dir = EG_RUN_DIR_DEFAULT;
+	bool foreground = false, check = false, do_cleanup = false;
+	struct eg_policy pol;
+	char err[1024];
+	int c, ret = 1, lockfd = -1;
+
+	eg_log_set_ident("egressd");
+	while ((c = getopt_long(argc, argv, "c:fe:p:r:l:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'f':
+			foreground = true;
+			break;
+		case 'e':
+			events_log = optarg;
+			break;
+		case 'p':
+			pin_dir = optarg;
+			break;
+		case 'r':
+			run_dir = optarg;
+			break;
+		case 'l':
+			if (!strcmp(optarg, "error"))
+				eg_log_set_level(EG_LOG_ERR);
+			else if (!strcmp(optarg, "warning"))
+				eg_log_set_level(EG_LOG_WARN);
+			else if (!strcmp(optarg, "info"))
+				eg_log_set_level(EG_LOG_INFO);
+			else if (!strcmp(optarg, "debug"))
+				eg_log_set_level(EG_LOG_DEBUG);
+			else {
+				fprintf(stderr, "egressd: --log-level: '%s' is not error, warning, "
+						"info or debug\n", optarg);
+				return 2;
+			}
+			break;
+		case 'k':
+			check = true;
+			break;
+		case 'C':
+			do_cleanup = true;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("egressd %s\n", EG_VERSION);
+			return 0;
+		default:
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "egressd: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	if (strlen(pin_dir) >= PATH_MAX - 64 || strlen(run_dir) >= PATH_MAX - 64) {
+		fprintf(stderr, "egressd: directory path too long\n");
+		return 2;
+	}
+	eg_loader_route_libbpf_log();
+	if (do_cleanup) {
+		lockfd = lock_run_dir(run_dir);
+		if (lockfd < 0)
+			return 1;
+		return cleanup(run_dir, pin_dir);
+	}
+	if (!config) {
+		fprintf(stderr, "egressd: --config FILE is required\n");
+		usage(stderr);
+		return 2;
+	}
+	if (eg_policy_load(config, &pol, err, sizeof(err))) {
+		fprintf(stderr, "egressd: %s\n", err);
+		return 1;
+	}
+	if (check) {
+		printf("%s: OK, %zu rules, %zu attach targets\n", config, pol.nrules, pol.ntargets);
+		eg_policy_free(&pol);
+		return 0;
+	}
+
+	D.started = time(NULL);
+	D.listen_fd = -1;
+	if (!realpath(config, D.config))
+		snprintf(D.config, sizeof(D.config), "%s", config);
+	snprintf(D.run_dir, sizeof(D.run_dir), "%s", run_dir);
+	snprintf(D.pin_dir, sizeof(D.pin_dir), "%s", pin_dir);
+	lockfd = lock_run_dir(run_dir);
+	if (lockfd < 0)
+		goto out_pol;
+	if (eg_loader_open(&D.L, pin_dir))
+		goto out_pol;
+	pr_info("kernel %s: tcx %s, netns cookies %s; maps %s", D.L.feat.kernel,
+		D.L.feat.tcx ? "available" : "not available (clsact only)",
+		D.L.feat.netns_cookie ? "available" : "not available",
+		D.L.maps_reused ? "adopted from an earlier egressd" : "created");
+	if (eg_rules_init(&D.R) || eg_rules_adopt(&D.R, &D.L)) {
+		pr_err("cannot read the pinned rule maps");
+		goto out_loader;
+	}
+	if (eg_rules_apply_policy(&D.R, &D.L, &pol, err, sizeof(err))) {
+		pr_err("%s", err);
+		goto out_loader;
+	}
+	pr_info("policy %s applied: %zu rules, mode %s, default %s", D.config, pol.nrules,
+		pol.mode == EG_MODE_MONITOR ? "monitor" : "enforce",
+		pol.default_action == EG_ACT_ALLOW ? "allow" : "deny");
+	adopt_attachments(&D);
+	eg_daemon_attach_targets(&D, &pol, NULL);
+	detach_dropped_targets(&D, &pol, NULL);
+
+	if (!foreground && !events_log)
+		events_log = EG_EVENTS_LOG_DEFAULT;
+	if (events_log && !strncmp(events_log, "/var/log/egressgate/", 20))
+		mkdir("/var/log/egressgate", 0750);
+	if (eg_events_open(&D.ev, D.L.fd_events, events_log, resolve_event, &D))
+		goto out_loader;
+	if (eg_control_listen(&D))
+		goto out_events;
+	if (!foreground && daemon(0, 0)) {
+		pr_err("cannot daemonize: %s", strerror(errno));
+		goto out_events;
+	}
+	ret = run(&D) ? 1 : 0;
+	pr_info("exiting; enforcement stays in place (egressd --cleanup removes it)");
+	unlink(D.sock_path);
+out_events:
+	if (D.listen_fd >= 0)
+		close(D.listen_fd);
+	eg_events_close(D.ev);
+out_loader:
+	eg_rules_free(&D.R);
+	eg_att_list_free(&D.atts);
+	eg_loader_close(&D.L);
+out_pol:
+	eg_policy_free(&pol);
+	return ret;
+}

@@ -1,0 +1,397 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Policy file parser. Grammar (one statement a line, '#' starts a comment):
+ *   mode enforce|monitor
+ *   default allow|deny
+ *   block|drop|allow|monitor PREFIX   [# text kept as the rule's comment]
+ *   attach [netns NAME | pid PID] dev DEV [hook auto|tcx|tc]
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "policy.h"
+
+#define LINE_MAX_LEN 4096
+#define MAX_WORDS 16
+
+static const char *const action_names[EG_ACT_MAX] = {
+	[EG_ACT_NONE] = "none",	      [EG_ACT_ALLOW] = "allow", [EG_ACT_MONITOR] = "monitor",
+	[EG_ACT_DROP] = "drop",	      [EG_ACT_BLOCK] = "block",
+};
+
+const char *eg_action_name(int action)
+{
+	if (action < 0 || action >= EG_ACT_MAX)
+		return "?";
+	return action_names[action];
+}
+
+int eg_action_parse(const char *s)
+{
+	int i;
+
+	for (i = EG_ACT_ALLOW; i < EG_ACT_MAX; i++)
+		if (!strcmp(s, action_names[i]))
+			return i;
+	return -EINVAL;
+}
+
+const char *eg_hook_pref_name(int hook)
+{
+	switch (hook) {
+	case EG_HOOKP_TCX:
+		return "tcx";
+	case EG_HOOKP_TC:
+		return "tc";
+	default:
+		return "auto";
+	}
+}
+
+int eg_hook_pref_parse(const char *s)
+{
+	if (!strcmp(s, "auto"))
+		return EG_HOOKP_AUTO;
+	if (!strcmp(s, "tcx"))
+		return EG_HOOKP_TCX;
+	if (!strcmp(s, "tc"))
+		return EG_HOOKP_TC;
+	return -EINVAL;
+}
+
+int eg_dev_name_check(const char *dev, char *err, size_t errlen)
+{
+	const char *c;
+
+	if (!*dev || strlen(dev) >= IF_NAMESIZE) {
+		snprintf(err, errlen, "'%s' is not an interface name (1 to %d characters)", dev,
+			 IF_NAMESIZE - 1);
+		return -EINVAL;
+	}
+	for (c = dev; *c; c++) {
+		if (*c == '/' || *c == ':' || isspace((unsigned char)*c) || !isprint((unsigned char)*c)) {
+			snprintf(err, errlen, "'%s' is not an interface name (bad character)", dev);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int eg_netns_name_check(const char *name, char *err, size_t errlen)
+{
+	const char *c;
+
+	if (!*name || strlen(name) >= EG_NETNS_NAME_MAX || !strcmp(name, ".") ||
+	    !strcmp(name, "..")) {
+		snprintf(err, errlen, "'%s' is not a network namespace name", name);
+		return -EINVAL;
+	}
+	for (c = name; *c; c++) {
+		if (*c == '/' || isspace((unsigned char)*c) || !isprint((unsigned char)*c)) {
+			snprintf(err, errlen, "'%s' is not a network namespace name (bad character)",
+				 name);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+int eg_comment_check(const char *comment, char *err, size_t errlen)
+{
+	const char *c;
+
+	if (strlen(comment) >= EG_COMMENT_MAX) {
+		snprintf(err, errlen, "comment is longer than %d bytes", EG_COMMENT_MAX - 1);
+		return -EINVAL;
+	}
+	for (c = comment; *c; c++) {
+		if (*c == '\n' || *c == '\r' || (unsigned char)*c < 0x20) {
+			snprintf(err, errlen, "comment holds a control character");
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+void eg_target_format(const struct eg_target *t, char *buf, size_t len)
+{
+	switch (t->kind) {
+	case EG_TGT_NETNS:
+		snprintf(buf, len, "%s/%s", t->netns, t->dev);
+		break;
+	case EG_TGT_PID:
+		snprintf(buf, len, "pid:%d/%s", t->pid, t->dev);
+		break;
+	default:
+		snprintf(buf, len, "%s", t->dev);
+	}
+}
+
+void eg_policy_free(struct eg_policy *p)
+{
+	free(p->rules);
+	free(p->targets);
+	memset(p, 0, sizeof(*p));
+}
+
+static int grow(void **arr, size_t *cap, size_t n, size_t size)
+{
+	size_t ncap;
+	void *na;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 64;
+	na = realloc(*arr, ncap * size);
+	if (!na)
+		return -ENOMEM;
+	*arr = na;
+	*cap = ncap;
+	return 0;
+}
+
+struct parse_ctx {
+	const char *name;
+	int line;
+	char *err;
+	size_t errlen;
+	bool seen_mode, seen_default;
+};
+
+__attribute__((format(printf, 2, 3))) static int perr(struct parse_ctx *c, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	snprintf(c->err, c->errlen, "%s:%d: %s", c->name, c->line, msg);
+	return -EINVAL;
+}
+
+static int parse_rule(struct parse_ctx *c, struct eg_policy *p, int action, char **w, int n,
+		      const char *comment)
+{
+	struct eg_rule *r;
+	char msg[256];
+	int err;
+
+	if (n != 2)
+		return perr(c, "'%s' takes one prefix, e.g. '%s 198.51.100.0/24'", w[0], w[0]);
+	err = grow((void **)&p->rules, &p->rules_cap, p->nrules, sizeof(*p->rules));
+	if (err)
+		return perr(c, "out of memory");
+	r = &p->rules[p->nrules];
+	memset(r, 0, sizeof(*r));
+	if (eg_prefix_parse(w[1], &r->pfx, msg, sizeof(msg)))
+		return perr(c, "%s", msg);
+	r->action = action;
+	r->line = c->line;
+	if (comment) {
+		while (isspace((unsigned char)*comment))
+			comment++;
+		snprintf(r->comment, sizeof(r->comment), "%s", comment);
+		/* Trailing blanks are layout, not part of the comment. */
+		for (size_t l = strlen(r->comment); l && isspace((unsigned char)r->comment[l - 1]); l--)
+			r->comment[l - 1] = '\0';
+	}
+	p->nrules++;
+	return 0;
+}
+
+static int parse_attach(struct parse_ctx *c, struct eg_policy *p, char **w, int n)
+{
+	struct eg_target t = { .kind = EG_TGT_HOST, .line = c->line };
+	char msg[256], *end;
+	bool have_dev = false, have_ns = false, have_hook = false;
+	int i, err;
+
+	for (i = 1; i < n; i += 2) {
+		if (i + 1 >= n)
+			return perr(c, "attach: '%s' needs a value", w[i]);
+		if (!strcmp(w[i], "dev")) {
+			if (have_dev)
+				return perr(c, "attach: 'dev' given twice");
+			if (eg_dev_name_check(w[i + 1], msg, sizeof(msg)))
+				return perr(c, "attach: %s", msg);
+			strcpy(t.dev, w[i + 1]);
+			have_dev = true;
+		} else if (!strcmp(w[i], "netns")) {
+			if (have_ns)
+				return perr(c, "attach: give one of 'netns' or 'pid'");
+			if (eg_netns_name_check(w[i + 1], msg, sizeof(msg)))
+				return perr(c, "attach: %s", msg);
+			t.kind = EG_TGT_NETNS;
+			strcpy(t.netns, w[i + 1]);
+			have_ns = true;
+		} else if (!strcmp(w[i], "pid")) {
+			long pid;
+
+			if (have_ns)
+				return perr(c, "attach: give one of 'netns' or 'pid'");
+			errno = 0;
+			pid = strtol(w[i + 1], &end, 10);
+			if (*end || errno || pid <= 0 || pid > 0x3fffffff)
+				return perr(c, "attach: '%s' is not a process id", w[i + 1]);
+			t.kind = EG_TGT_PID;
+			t.pid = pid;
+			have_ns = true;
+		} else if (!strcmp(w[i], "hook")) {
+			int h = eg_hook_pref_parse(w[i + 1]);
+
+			if (h < 0 || have_hook)
+				return perr(c, "attach: hook must be auto, tcx or tc, once");
+			t.hook = h;
+			have_hook = true;
+		} else {
+			return perr(c, "attach: unknown word '%s' (expected dev, netns, pid or hook)",
+				    w[i]);
+		}
+	}
+	if (!have_dev)
+		return perr(c, "attach: missing 'dev DEV'");
+	for (size_t j = 0; j < p->ntargets; j++) {
+		struct eg_target *o = &p->targets[j];
+
+		if (o->kind == t.kind && o->pid == t.pid && !strcmp(o->netns, t.netns) &&
+		    !strcmp(o->dev, t.dev))
+			return perr(c, "attach: same target as line %d", o->line);
+	}
+	err = grow((void **)&p->targets, &p->targets_cap, p->ntargets, sizeof(*p->targets));
+	if (err)
+		return perr(c, "out of memory");
+	p->targets[p->ntargets++] = t;
+	return 0;
+}
+
+static int parse_line(struct parse_ctx *c, struct eg_policy *p, char *line)
+{
+	char *w[MAX_WORDS], *comment, *s;
+	int n = 0, action;
+
+	comment = strchr(line, '#');
+	if (comment)
+		*comment++ = '\0';
+	for (s = strtok(line, " \t\r\n"); s; s = strtok(NULL, " \t\r\n")) {
+		if (n == MAX_WORDS)
+			return perr(c, "too many words");
+		w[n++] = s;
+	}
+	if (!n)
+		return 0;
+	if (!strcmp(w[0], "mode")) {
+		if (n != 2 || (strcmp(w[1], "enforce") && strcmp(w[1], "monitor")))
+			return perr(c, "mode must be 'enforce' or 'monitor'");
+		if (c->seen_mode)
+			return perr(c, "mode given twice");
+		c->seen_mode = true;
+		p->mode = strcmp(w[1], "enforce") ? EG_MODE_MONITOR : EG_MODE_ENFORCE;
+		return 0;
+	}
+	if (!strcmp(w[0], "default")) {
+		if (n != 2 || (strcmp(w[1], "allow") && strcmp(w[1], "deny")))
+			return perr(c, "default must be 'allow' or 'deny'");
+		if (c->seen_default)
+			return perr(c, "default given twice");
+		c->seen_default = true;
+		p->default_action = strcmp(w[1], "allow") ? EG_ACT_BLOCK : EG_ACT_ALLOW;
+		return 0;
+	}
+	if (!strcmp(w[0], "attach"))
+		return parse_attach(c, p, w, n);
+	action = eg_action_parse(w[0]);
+	if (action > 0)
+		return parse_rule(c, p, action, w, n, comment);
+	return perr(c, "unknown statement '%s' (expected mode, default, block, drop, allow, "
+		       "monitor or attach)", w[0]);
+}
+
+static int cmp_rule(const void *a, const void *b)
+{
+	const struct eg_rule *x = a, *y = b;
+	int r = eg_prefix_cmp(&x->pfx, &y->pfx);
+
+	return r ? r : x->line - y->line;
+}
+
+/* Sorting also groups rules for the map updates; a duplicate is an error. */
+static int check_rules(struct parse_ctx *c, struct eg_policy *p)
+{
+	size_t i, n4 = 0, n6 = 0;
+
+	qsort(p->rules, p->nrules, sizeof(*p->rules), cmp_rule);
+	for (i = 0; i < p->nrules; i++) {
+		if (p->rules[i].pfx.family == 4)
+			n4++;
+		else
+			n6++;
+		if (i && eg_prefix_equal(&p->rules[i].pfx, &p->rules[i - 1].pfx)) {
+			char s[EG_PREFIX_STR];
+
+			eg_prefix_format(&p->rules[i].pfx, s, sizeof(s));
+			c->line = p->rules[i].line;
+			return perr(c, "%s already has a rule at line %d", s, p->rules[i - 1].line);
+		}
+	}
+	if (n4 > EG_MAX_V4_RULES)
+		return perr(c, "%zu IPv4 rules exceed the capacity of %u", n4, EG_MAX_V4_RULES);
+	if (n6 > EG_MAX_V6_RULES)
+		return perr(c, "%zu IPv6 rules exceed the capacity of %u", n6, EG_MAX_V6_RULES);
+	return 0;
+}
+
+int eg_policy_parse(const char *name, FILE *f, struct eg_policy *p, char *err, size_t errlen)
+{
+	struct parse_ctx c = { .name = name, .err = err, .errlen = errlen };
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	int ret = 0;
+
+	memset(p, 0, sizeof(*p));
+	p->mode = EG_MODE_ENFORCE;
+	p->default_action = EG_ACT_ALLOW;
+	while ((n = getline(&line, &cap, f)) >= 0) {
+		c.line++;
+		if (n > LINE_MAX_LEN) {
+			ret = perr(&c, "line longer than %d bytes", LINE_MAX_LEN);
+			break;
+		}
+		if (memchr(line, '\0', n)) {
+			ret = perr(&c, "NUL byte in line");
+			break;
+		}
+		ret = parse_line(&c, p, line);
+		if (ret)
+			break;
+	}
+	free(line);
+	if (!ret && ferror(f))
+		ret = perr(&c, "read error");
+	if (!ret) {
+		c.line = 0;
+		ret = check_rules(&c, p);
+	}
+	if (ret)
+		eg_policy_free(p);
+	return ret;
+}
+
+int eg_policy_load(const char *path, struct eg_policy *p, char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	int ret;
+
+	if (!f) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+		return ret;
+	}
+	ret = eg_policy_parse(path, f, p, err, errlen);
+	fclose(f);
+	return ret;
+}

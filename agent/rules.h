@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Rules: the daemon's table of prefix rules and its mirror in the LPM maps.
+ * Every change is checked against capacity first and rolled back on a
+ * failed map update, so the maps never hold half a change.
+ */
+#ifndef EG_RULES_H
+#define EG_RULES_H
+
+#include "policy.h"
+
+struct eg_loader;
+
+struct eg_rentry {
+	struct eg_rule r;
+	__u32 id;
+	bool used;
+};
+
+struct eg_rules {
+	struct eg_rentry *tab; /* open addressing, linear probing */
+	size_t cap, n, n4, n6;
+	__u32 next_id;
+	int mode, default_action;
+	__u32 generation;
+};
+
+int eg_rules_init(struct eg_rules *R);
+void eg_rules_free(struct eg_rules *R);
+/* Read what the pinned maps already hold (a restarted daemon), keeping ids. */
+int eg_rules_adopt(struct eg_rules *R, struct eg_loader *L);
+struct eg_rentry *eg_rules_find(struct eg_rules *R, const struct eg_prefix *p);
+/* Make the maps and table equal the policy's rules, mode and default. */
+int eg_rules_apply_policy(struct eg_rules *R, struct eg_loader *L, const struct eg_policy *pol,
+			  char *err, size_t errlen);
+/* One rule added or changed (runtime). *id receives its id. */
+int eg_rules_set(struct eg_rules *R, struct eg_loader *L, const struct eg_rule *rule, __u32 *id,
+		 char *err, size_t errlen);
+int eg_rules_remove(struct eg_rules *R, struct eg_loader *L, const struct eg_prefix *p,
+		    struct eg_rentry *removed, char *err, size_t errlen);
+int eg_rules_set_config(struct eg_rules *R, struct eg_loader *L, int mode, int default_action);
+/* Sum a rule's per-CPU hit counters. */
+int eg_rules_hits(struct eg_loader *L, __u32 id, __u64 *packets, __u64 *bytes);
+/* Sorted array of pointers into the table (for listings); caller frees. */
+struct eg_rentry **eg_rules_sorted(struct eg_rules *R, size_t *n);
+
+#endif

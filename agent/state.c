@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "state.h"
+
+#define STATE_FILE "attachments"
+#define STATE_VERSION "egressgate-state-1"
+
+int eg_att_list_add(struct eg_att_list *l, const struct eg_attachment *a)
+{
+	if (l->n == l->cap) {
+		size_t ncap = l->cap ? l->cap * 2 : 8;
+		void *nv = realloc(l->v, ncap * sizeof(*l->v));
+
+		if (!nv)
+			return -ENOMEM;
+		l->v = nv;
+		l->cap = ncap;
+	}
+	l->v[l->n++] = *a;
+	return 0;
+}
+
+void eg_att_list_del(struct eg_att_list *l, size_t i)
+{
+	memmove(&l->v[i], &l->v[i + 1], (l->n - i - 1) * sizeof(*l->v));
+	l->n--;
+}
+
+void eg_att_list_free(struct eg_att_list *l)
+{
+	free(l->v);
+	memset(l, 0, sizeof(*l));
+}
+
+int eg_state_save(const char *run_dir, const struct eg_att_list *l)
+{
+	char path[PATH_MAX], tmp[PATH_MAX + 8];
+	FILE *f;
+	size_t i;
+	int err;
+
+	snprintf(path, sizeof(path), "%s/%s", run_dir, STATE_FILE);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "w");
+	if (!f) {
+		err = -errno;
+		pr_err("cannot write %s: %s", tmp, strerror(-err));
+		return err;
+	}
+	fprintf(f, "%s\n", STATE_VERSION);
+	for (i = 0; i < l->n; i++) {
+		const struct eg_attachment *a = &l->v[i];
+
+		/* Names were validated: no blanks inside them. */
+		fprintf(f, "%d %d %s %d %s %d %llu %llu %u %u %d %d\n", a->hook, a->t.kind,
+			a->t.netns[0] ? a->t.netns : "-", a->t.pid, a->t.dev, a->ifindex,
+			(unsigned long long)a->netns_ino, (unsigned long long)a->netns_cookie,
+			a->tc.prio, a->tc.handle, a->tc.qdisc_created, a->from_policy);
+	}
+	if (fflush(f) || fsync(fileno(f))) {
+		err = -errno;
+		fclose(f);
+		unlink(tmp);
+		return err;
+	}
+	fclose(f);
+	if (rename(tmp, path)) {
+		err = -errno;
+		unlink(tmp);
+		return err;
+	}
+	return 0;
+}
+
+int eg_state_load(const char *run_dir, struct eg_att_list *l)
+{
+	char path[PATH_MAX], line[512];
+	FILE *f;
+	int lineno = 0, err = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", run_dir, STATE_FILE);
+	f = fopen(path, "r");
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while (fgets(line, sizeof(line), f)) {
+		struct eg_attachment a = {};
+		unsigned long long ino, cookie;
+		unsigned prio, handle;
+		int qc, fp;
+		char ns[EG_NETNS_NAME_MAX + 1], dev[IF_NAMESIZE + 1];
+
+		if (++lineno == 1) {
+			if (strncmp(line, STATE_VERSION, strlen(STATE_VERSION))) {
+				pr_warn("%s: unknown format, ignored", path);
+				break;
+			}
+			continue;
+		}
+		if (sscanf(line, "%d %d %64s %d %16s %d %llu %llu %u %u %d %d", &a.hook, &a.t.kind,
+			   ns, &a.t.pid, dev, &a.ifindex, &ino, &cookie, &prio, &handle, &qc,
+			   &fp) != 12 ||
+		    strlen(ns) >= sizeof(a.t.netns) || strlen(dev) >= sizeof(a.t.dev)) {
+			pr_warn("%s:%d: unreadable line, ignored", path, lineno);
+			continue;
+		}
+		strcpy(a.t.netns, strcmp(ns, "-") ? ns : "");
+		strcpy(a.t.dev, dev);
+		a.netns_ino = ino;
+		a.netns_cookie = cookie;
+		a.tc.ifindex = a.ifindex;
+		a.tc.prio = prio;
+		a.tc.handle = handle;
+		a.tc.qdisc_created = qc;
+		a.from_policy = fp;
+		err = eg_att_list_add(l, &a);
+		if (err)
+			break;
+	}
+	fclose(f);
+	return err;
+}

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* The policy parser, without the kernel: what is accepted and what is refused, with which message. */
+#include <stdio.h>
+#include <string.h>
+
+#include "policy.h"
+
+static int passed, failed;
+
+static size_t text_len; /* 0: strlen */
+
+static int parse(const char *text, struct eg_policy *p, char *err, size_t errlen)
+{
+	FILE *f = fmemopen((void *)text, text_len ? text_len : strlen(text), "r");
+	int ret = eg_policy_parse("p", f, p, err, errlen);
+
+	fclose(f);
+	return ret;
+}
+
+static void expect_ok(const char *name, const char *text, size_t nrules, size_t ntargets)
+{
+	struct eg_policy p;
+	char err[512] = "";
+
+	if (parse(text, &p, err, sizeof(err))) {
+		printf("FAIL %s: refused: %s\n", name, err);
+		failed++;
+		return;
+	}
+	if (p.nrules != nrules || p.ntargets != ntargets) {
+		printf("FAIL %s: %zu rules %zu targets, want %zu %zu\n", name, p.nrules, p.ntargets,
+		       nrules, ntargets);
+		failed++;
+	} else {
+		printf("PASS %s\n", name);
+		passed++;
+	}
+	eg_policy_free(&p);
+}
+
+static void expect_err(const char *name, const char *text, const char *msg)
+{
+	struct eg_policy p;
+	char err[512] = "";
+
+	if (!parse(text, &p, err, sizeof(err))) {
+		printf("FAIL %s: accepted\n", name);
+		failed++;
+		eg_policy_free(&p);
+		return;
+	}
+	if (strcmp(err, msg)) {
+		printf("FAIL %s: message '%s', want '%s'\n", name, err, msg);
+		failed++;
+		return;
+	}
+	printf("PASS %s\n", name);
+	passed++;
+}
+
+int main(void)
+{
+	struct eg_policy p;
+	char err[512];
+
+	expect_ok("empty", "", 0, 0);
+	expect_ok("comments and blanks", "# hello\n\n   \t\n# x\n", 0, 0);
+	expect_ok("full", "mode monitor\ndefault deny\nblock 198.51.100.0/24 # code host\n"
+			  "drop 203.0.113.5\nallow 198.51.100.7\nmonitor 2001:db8:1::/48\n"
+			  "attach netns deploy dev veth0\nattach dev eth0 hook tc\n"
+			  "attach pid 42 dev eth1 hook tcx\n",
+		  4, 3);
+	expect_ok("zero-length prefix", "block 0.0.0.0/0\nblock ::/0\n", 2, 0);
+
+	if (!parse("mode monitor\ndefault deny\nblock 198.51.100.0/24   # code host  \n", &p, err,
+		   sizeof(err)) &&
+	    p.mode == EG_MODE_MONITOR && p.default_action == EG_ACT_BLOCK &&
+	    p.rules[0].action == EG_ACT_BLOCK && !strcmp(p.rules[0].comment, "code host") &&
+	    p.rules[0].pfx.len == 24 && p.rules[0].line == 3) {
+		printf("PASS fields\n");
+		passed++;
+	} else {
+		printf("FAIL fields\n");
+		failed++;
+	}
+	eg_policy_free(&p);
+	if (!parse("block 2001:db8::/32\n", &p, err, sizeof(err)) && p.rules[0].pfx.family == 6 &&
+	    p.rules[0].pfx.len == 32 && p.rules[0].pfx.addr[0] == 0x20 &&
+	    p.rules[0].pfx.addr[1] == 0x01 && p.rules[0].pfx.addr[2] == 0x0d) {
+		printf("PASS v6 fields\n");
+		passed++;
+	} else {
+		printf("FAIL v6 fields\n");
+		failed++;
+	}
+	eg_policy_free(&p);
+
+	expect_err("unknown statement", "mode enforce\nfrobnicate 1.2.3.4\n",
+		   "p:2: unknown statement 'frobnicate' (expected mode, default, block, drop, "
+		   "allow, monitor or attach)");
+	expect_err("bad address", "block 198.51.100.300\n",
+		   "p:1: '198.51.100.300' is not an IPv4 or IPv6 address");
+	expect_err("host bits", "block 198.51.100.1/24\n",
+		   "p:1: '198.51.100.1/24' has host bits set; did you mean 198.51.100.0/24?");
+	expect_err("v6 host bits", "block 2001:db8::1/32\n",
+		   "p:1: '2001:db8::1/32' has host bits set; did you mean 2001:db8::/32?");
+	expect_err("prefix too long", "block 198.51.100.0/33\n",
+		   "p:1: '198.51.100.0/33': prefix length must be 0 to 32");
+	expect_err("prefix not a number", "block 2001:db8::/x\n",
+		   "p:1: '2001:db8::/x': prefix length must be 0 to 128");
+	expect_err("empty length", "block 10.0.0.0/\n",
+		   "p:1: '10.0.0.0/': prefix length must be 0 to 32");
+	expect_err("missing prefix", "block\n",
+		   "p:1: 'block' takes one prefix, e.g. 'block 198.51.100.0/24'");
+	expect_err("two prefixes", "allow 1.2.3.4 5.6.7.8\n",
+		   "p:1: 'allow' takes one prefix, e.g. 'allow 198.51.100.0/24'");
+	expect_err("duplicate", "block 198.51.100.0/24\nallow 198.51.100.0/24\n",
+		   "p:2: 198.51.100.0/24 already has a rule at line 1");
+	expect_err("duplicate spelled differently", "block 2001:db8::/32\nallow 2001:0db8:0::/32\n",
+		   "p:2: 2001:db8::/32 already has a rule at line 1");
+	expect_err("bad mode", "mode strict\n", "p:1: mode must be 'enforce' or 'monitor'");
+	expect_err("mode twice", "mode enforce\nmode monitor\n", "p:2: mode given twice");
+	expect_err("bad default", "default reject\n", "p:1: default must be 'allow' or 'deny'");
+	expect_err("attach without dev", "attach netns deploy\n", "p:1: attach: missing 'dev DEV'");
+	expect_err("attach bad dev", "attach dev this-name-is-too-long0\n",
+		   "p:1: attach: 'this-name-is-too-long0' is not an interface name (1 to 15 "
+		   "characters)");
+	expect_err("attach bad netns", "attach netns ../x dev eth0\n",
+		   "p:1: attach: '../x' is not a network namespace name (bad character)");
+	expect_err("attach netns and pid", "attach netns a pid 3 dev eth0\n",
+		   "p:1: attach: give one of 'netns' or 'pid'");
+	expect_err("attach bad pid", "attach pid -3 dev eth0\n",
+		   "p:1: attach: '-3' is not a process id");
+	expect_err("attach bad hook", "attach dev eth0 hook xdp\n",
+		   "p:1: attach: hook must be auto, tcx or tc, once");
+	expect_err("attach dangling", "attach dev\n", "p:1: attach: 'dev' needs a value");
+	expect_err("attach twice", "attach dev eth0\nattach dev eth0 hook tc\n",
+		   "p:2: attach: same target as line 1");
+	text_len = 16;
+	expect_err("NUL byte", "block 1.2.3.4\0\n", "p:1: NUL byte in line");
+	text_len = 0;
+
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed != 0;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Maps of the data plane. All are pinned by name under the pin directory so
+ * a restarted egressd, and egressctl, find the same ones.
+ */
+#ifndef EG_MAPS_H
+#define EG_MAPS_H
+
+#include "egressgate.h"
+
+/* Global settings: mode and default verdict, one entry. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, struct eg_config);
+	__uint(max_entries, 1);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eg_config SEC(".maps");
+
+/* IPv4 destination prefixes -> rule; the longest prefix wins. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__type(key, struct eg_v4_key);
+	__type(value, struct eg_rule_val);
+	__uint(max_entries, EG_MAX_V4_RULES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eg_v4_rules SEC(".maps");
+
+/* IPv6 destination prefixes -> rule. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__type(key, struct eg_v6_key);
+	__type(value, struct eg_rule_val);
+	__uint(max_entries, EG_MAX_V6_RULES);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eg_v6_rules SEC(".maps");
+
+/* Rule id -> hits; created on a rule's first hit, so idle rules cost nothing. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__type(key, __u32);
+	__type(value, struct eg_rule_stat);
+	__uint(max_entries, EG_MAX_RULE_STATS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eg_rule_stats SEC(".maps");
+
+/* enum eg_stat -> packets. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, EG_S_MAX);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eg_stats SEC(".maps");
+
+/* enum eg_reason -> packets. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, EG_R_MAX);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eg_reasons SEC(".maps");
+
+/* struct eg_event records for egressd. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, EG_EVENTS_BYTES);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eg_events SEC(".maps");
+
+#endif /* EG_MAPS_H */

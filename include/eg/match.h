@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Rule matching and the verdict: destination prefix -> rule (longest prefix
+ * wins), then mode and default turn the rule's action into a verdict.
+ */
+#ifndef EG_MATCH_H
+#define EG_MATCH_H
+
+#include "eg/maps.h"
+#include "eg/parse.h"
+#include "eg/report.h"
+
+static __always_inline struct eg_rule_val *eg_match_prefix(const struct eg_pkt *p)
+{
+	if (p->family == 4) {
+		struct eg_v4_key k = { .prefixlen = 32 };
+
+		__builtin_memcpy(k.addr, p->daddr, 4);
+		return bpf_map_lookup_elem(&eg_v4_rules, &k);
+	} else {
+		struct eg_v6_key k = { .prefixlen = 128 };
+
+		__builtin_memcpy(k.addr, p->daddr, 16);
+		return bpf_map_lookup_elem(&eg_v6_rules, &k);
+	}
+}
+
+/* Neighbour discovery is link plumbing, like ARP: never judged. */
+static __always_inline bool eg_is_ndp(const struct eg_pkt *p)
+{
+	return p->family == 6 && p->l4_ok && p->l4proto == IPPROTO_ICMPV6 && p->icmp_type >= 133 && p->icmp_type <= 137;
+}
+
+/* Action + mode -> verdict and reason. */
+static __always_inline void eg_settle(const struct eg_config *cfg, struct eg_decision *d,
+				      __u8 reason)
+{
+	bool monitor = cfg->mode == EG_MODE_MONITOR;
+
+	switch (d->action) {
+	case EG_ACT_BLOCK:
+		d->verdict = monitor ? EG_V_WOULD_REJECT : EG_V_REJECT;
+		d->reason = reason;
+		break;
+	case EG_ACT_DROP:
+		d->verdict = monitor ? EG_V_WOULD_DROP : EG_V_DROP;
+		d->reason = reason;
+		break;
+	case EG_ACT_MONITOR:
+		d->verdict = EG_V_MONITOR;
+		break;
+	case EG_ACT_ALLOW:
+		d->verdict = d->rule_id ? EG_V_ALLOW : EG_V_PASS;
+		break;
+	default:
+		d->verdict = EG_V_PASS;
+		break;
+	}
+}
+
+/*
+ * Decide for a parsed packet. parse_err < 0: the addresses could not be read.
+ */
+static __always_inline void eg_decide(const struct eg_config *cfg, const struct eg_pkt *p,
+				      int parse_err, struct eg_decision *d)
+{
+	bool deny = cfg->default_action == EG_ACT_BLOCK || cfg->default_action == EG_ACT_DROP;
+	struct eg_rule_val *r;
+
+	d->rule_id = EG_RULE_NONE;
+	d->reason = EG_R_NONE;
+	if (parse_err < 0) {
+		/* Cannot be judged: fail closed only when the policy denies by default. */
+		d->action = deny ? EG_ACT_DROP : EG_ACT_ALLOW;
+		eg_settle(cfg, d, EG_R_UNPARSEABLE);
+		return;
+	}
+	r = eg_match_prefix(p);
+	if (r) {
+		d->rule_id = r->rule_id;
+		d->action = r->action;
+		eg_settle(cfg, d, r->action == EG_ACT_DROP ? EG_R_RULE_DROP : EG_R_RULE_BLOCK);
+		return;
+	}
+	d->action = deny ? cfg->default_action : EG_ACT_ALLOW;
+	eg_settle(cfg, d, EG_R_DEFAULT_DENY);
+}
+
+#endif /* EG_MATCH_H */

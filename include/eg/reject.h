@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Reject: turn an outgoing TCP segment into the RST its peer would have sent
+ * (RFC 793 "Reset Generation"), so the local connect() fails at once with
+ * ECONNREFUSED instead of timing out. The frame is rewritten in place and
+ * trimmed; the hook then sends it back towards the sender.
+ */
+#ifndef EG_REJECT_H
+#define EG_REJECT_H
+
+#include "eg/parse.h"
+
+static __always_inline __u16 eg_csum_fold(__s64 sum)
+{
+	__u32 s = (__u32)sum;
+
+	s = (s & 0xffff) + (s >> 16);
+	s = (s & 0xffff) + (s >> 16);
+	return (__u16)~s;
+}
+
+/* Fill the TCP header of the reset for the segment p describes. */
+static __always_inline void eg_rst_tcp(const struct eg_pkt *p, struct tcphdr *th)
+{
+	__builtin_memset(th, 0, sizeof(*th));
+	th->source = bpf_htons(p->dport);
+	th->dest = bpf_htons(p->sport);
+	th->doff = 5;
+	th->rst = 1;
+	if (p->tcp_flags & EG_TCP_ACK) {
+		th->seq = bpf_htonl(p->tcp_ack);
+	} else {
+		__u32 seglen = p->l4_len > p->tcp_doff ? p->l4_len - p->tcp_doff : 0;
+
+		if (p->tcp_flags & EG_TCP_SYN)
+			seglen++;
+		if (p->tcp_flags & EG_TCP_FIN)
+			seglen++;
+		th->ack = 1;
+		th->ack_seq = bpf_htonl(p->tcp_seq + seglen);
+	}
+}
+
+/* Can a reset be built for this packet? A reset is never answered. */
+static __always_inline bool eg_can_rst(const struct eg_pkt *p)
+{
+	return p->l4_ok && p->l4proto == IPPROTO_TCP && !(p->tcp_flags & EG_TCP_RST);
+}
+
+struct eg_rst4 {
+	struct iphdr ip;
+	struct tcphdr tcp;
+};
+
+struct eg_rst6 {
+	struct ipv6hdr ip6;
+	struct tcphdr tcp;
+};
+
+struct eg_pseudo6 {
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__be32 len;
+	__u8 zero[3];
+	__u8 nexthdr;
+};
+
+/* Build the reset headers; returns their length (they go at p->l3_off). */
+static __always_inline int eg_build_rst4(const struct eg_pkt *p, struct eg_rst4 *h)
+{
+	struct {
+		__u8 saddr[4];
+		__u8 daddr[4];
+		__u8 zero;
+		__u8 proto;
+		__be16 len;
+	} ph;
+	__s64 sum;
+
+	__builtin_memset(&h->ip, 0, sizeof(h->ip));
+	h->ip.version = 4;
+	h->ip.ihl = 5;
+	h->ip.tot_len = bpf_htons(sizeof(*h));
+	h->ip.frag_off = bpf_htons(0x4000); /* DF */
+	h->ip.ttl = 64;
+	h->ip.protocol = IPPROTO_TCP;
+	__builtin_memcpy(&h->ip.saddr, p->daddr, 4);
+	__builtin_memcpy(&h->ip.daddr, p->saddr, 4);
+	sum = bpf_csum_diff(0, 0, (__be32 *)&h->ip, sizeof(h->ip), 0);
+	h->ip.check = eg_csum_fold(sum);
+
+	eg_rst_tcp(p, &h->tcp);
+	__builtin_memcpy(ph.saddr, p->daddr, 4);
+	__builtin_memcpy(ph.daddr, p->saddr, 4);
+	ph.zero = 0;
+	ph.proto = IPPROTO_TCP;
+	ph.len = bpf_htons(sizeof(h->tcp));
+	sum = bpf_csum_diff(0, 0, (__be32 *)&ph, sizeof(ph), 0);
+	sum = bpf_csum_diff(0, 0, (__be32 *)&h->tcp, sizeof(h->tcp), (__u32)sum);
+	h->tcp.check = eg_csum_fold(sum);
+	return sizeof(*h);
+}
+
+static __always_inline int eg_build_rst6(const struct eg_pkt *p, struct eg_rst6 *h)
+{
+	struct eg_pseudo6 ph;
+	__s64 sum;
+
+	__builtin_memset(&h->ip6, 0, sizeof(h->ip6));
+	h->ip6.version = 6;
+	h->ip6.payload_len = bpf_htons(sizeof(h->tcp));
+	h->ip6.nexthdr = IPPROTO_TCP;
+	h->ip6.hop_limit = 64;
+	__builtin_memcpy(&h->ip6.saddr, p->daddr, 16);
+	__builtin_memcpy(&h->ip6.daddr, p->saddr, 16);
+
+	eg_rst_tcp(p, &h->tcp);
+	__builtin_memset(&ph, 0, sizeof(ph));
+	__builtin_memcpy(ph.saddr, p->daddr, 16);
+	__builtin_memcpy(ph.daddr, p->saddr, 16);
+	ph.len = bpf_htonl(sizeof(h->tcp));
+	ph.nexthdr = IPPROTO_TCP;
+	sum = bpf_csum_diff(0, 0, (__be32 *)&ph, sizeof(ph), 0);
+	sum = bpf_csum_diff(0, 0, (__be32 *)&h->tcp, sizeof(h->tcp), (__u32)sum);
+	h->tcp.check = eg_csum_fold(sum);
+	return sizeof(*h);
+}
+
+#ifdef EG_CTX_TC
+/* Rewrite the frame into the reset; 0 or a negative error. */
+static __always_inline int eg_reject_tc(struct __sk_buff *skb, const struct eg_pkt *p)
+{
+	__u8 mac[12], swapped[12];
+	__u32 off = p->l3_off;
+	int len, err;
+
+	if (bpf_skb_load_bytes(skb, 0, mac, sizeof(mac)))
+		return -1;
+	__builtin_memcpy(swapped, mac + 6, 6);
+	__builtin_memcpy(swapped + 6, mac, 6);
+	if (p->family == 4) {
+		struct eg_rst4 h;
+
+		len = eg_build_rst4(p, &h);
+		err = bpf_skb_store_bytes(skb, off, &h, sizeof(h), 0);
+	} else {
+		struct eg_rst6 h;
+
+		len = eg_build_rst6(p, &h);
+		err = bpf_skb_store_bytes(skb, off, &h, sizeof(h), 0);
+	}
+	if (err)
+		return err;
+	err = bpf_skb_store_bytes(skb, 0, swapped, sizeof(swapped), 0);
+	if (err)
+		return err;
+	return bpf_skb_change_tail(skb, off + len, 0);
+}
+#endif
+
+#endif /* EG_REJECT_H */

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/* Counters and events. Called only after the verdict is taken. */
+#ifndef EG_REPORT_H
+#define EG_REPORT_H
+
+#include "eg/maps.h"
+#include "eg/parse.h"
+
+/* Set by the loader when bpf_get_netns_cookie() works for this hook. */
+const volatile __u8 eg_has_netns_cookie = 0;
+
+static __always_inline void eg_count(void *map, __u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(map, &idx);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline void eg_count_rule(__u32 rule_id, __u32 len)
+{
+	struct eg_rule_stat *st, init = { .packets = 1, .bytes = len };
+
+	if (rule_id == EG_RULE_NONE)
+		return;
+	st = bpf_map_lookup_elem(&eg_rule_stats, &rule_id);
+	if (st) {
+		st->packets++;
+		st->bytes += len;
+		return;
+	}
+	if (bpf_map_update_elem(&eg_rule_stats, &rule_id, &init, BPF_NOEXIST)) {
+		/* Another CPU created it first, or the table is full. */
+		st = bpf_map_lookup_elem(&eg_rule_stats, &rule_id);
+		if (st) {
+			st->packets++;
+			st->bytes += len;
+		} else {
+			eg_count(&eg_stats, EG_S_RULE_STATS_FULL);
+		}
+	}
+}
+
+struct eg_decision {
+	__u32 rule_id;
+	__u8 action;  /* enum eg_action that applied */
+	__u8 verdict; /* enum eg_verdict */
+	__u8 reason;  /* enum eg_reason */
+};
+
+static __always_inline void eg_emit(struct eg_ctx *ctx, const struct eg_pkt *p,
+				    const struct eg_decision *d, __u32 len)
+{
+	struct eg_event *e = bpf_ringbuf_reserve(&eg_events, sizeof(*e), 0);
+
+	if (!e) {
+		eg_count(&eg_stats, EG_S_EVENTS_LOST);
+		return;
+	}
+	e->ts_ns = bpf_ktime_get_ns();
+	e->netns_cookie = 0;
+#ifdef EG_CTX_TC
+	if (eg_has_netns_cookie)
+		e->netns_cookie = bpf_get_netns_cookie(ctx);
+#endif
+	e->ifindex = eg_ifindex(ctx);
+	e->rule_id = d->rule_id;
+	e->pkt_len = len;
+	e->verdict = d->verdict;
+	e->action = d->action;
+	e->reason = d->reason;
+	e->hook = EG_HOOK;
+	e->flags = p->family == 6 ? EG_EV_F_V6 : 0;
+	e->l4proto = p->l4proto;
+	e->sport = p->l4_ok ? p->sport : 0;
+	e->dport = p->l4_ok ? p->dport : 0;
+	e->tcp_flags = p->tcp_flags;
+	e->pad = 0;
+	__builtin_memcpy(e->saddr, p->saddr, 16);
+	__builtin_memcpy(e->daddr, p->daddr, 16);
+	bpf_ringbuf_submit(e, 0);
+}
+
+#endif /* EG_REPORT_H */

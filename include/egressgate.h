@@ -1,0 +1,163 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * egressgate: the one header shared by the BPF programs and user space.
+ * Every map key, map value, event record, enum and limit that crosses the
+ * kernel boundary lives here, with fixed-width types and explicit padding,
+ * so both sides agree on layout by construction (checked below).
+ */
+#ifndef EGRESSGATE_H
+#define EGRESSGATE_H
+
+#ifdef __BPF__
+#include <linux/types.h>
+#else
+#include <linux/types.h>
+#include <stddef.h>
+#endif
+
+/* Capacity limits: maps are created with these sizes. */
+#define EG_MAX_V4_RULES (1U << 20)   /* >= 1,000,000 IPv4 prefixes */
+#define EG_MAX_V6_RULES (1U << 20)   /* >= 1,000,000 IPv6 prefixes */
+#define EG_MAX_RULE_STATS (1U << 18) /* rules that have been hit at least once */
+#define EG_EVENTS_BYTES (1U << 22)   /* ring buffer of verdict events */
+
+/* Parser bounds: every loop in the data plane is bounded by one of these. */
+#define EG_MAX_VLAN_TAGS 2 /* 802.1ad outer + 802.1Q inner */
+#define EG_MAX_V6_EXT 8    /* IPv6 extension headers walked */
+
+/* Rule id 0 means "no rule": the default verdict was applied. */
+#define EG_RULE_NONE 0
+
+/* What a rule (or the default) asks for. Ordered: a higher value is stricter. */
+enum eg_action {
+	EG_ACT_NONE = 0,
+	EG_ACT_ALLOW = 1,   /* pass, count */
+	EG_ACT_MONITOR = 2, /* pass, count, report */
+	EG_ACT_DROP = 3,    /* drop silently */
+	EG_ACT_BLOCK = 4,   /* reject: TCP RST back to the sender, drop otherwise */
+	EG_ACT_MAX,
+};
+
+enum eg_mode {
+	EG_MODE_ENFORCE = 0,
+	EG_MODE_MONITOR = 1, /* decide and report, never drop */
+};
+
+/* What happened to a packet. */
+enum eg_verdict {
+	EG_V_PASS = 0,        /* no rule, default allow */
+	EG_V_ALLOW = 1,       /* allow rule */
+	EG_V_MONITOR = 2,     /* monitor rule: passed and reported */
+	EG_V_DROP = 3,        /* dropped */
+	EG_V_REJECT = 4,      /* RST sent back to the sender, packet dropped */
+	EG_V_WOULD_DROP = 5,  /* monitor mode: would have been dropped */
+	EG_V_WOULD_REJECT = 6,/* monitor mode: would have been rejected */
+	EG_V_MAX,
+};
+
+/*
+ * Reasons, kept apart from the hook's return codes. Parsers return them
+ * negated; counters are indexed by the positive value.
+ */
+enum eg_reason {
+	EG_R_NONE = 0,
+	EG_R_RULE_BLOCK,    /* matched a block rule */
+	EG_R_RULE_DROP,     /* matched a drop rule */
+	EG_R_DEFAULT_DENY,  /* no rule matched, default deny */
+	EG_R_UNPARSEABLE,   /* enforce + default deny: could not be judged */
+	EG_R_TRUNC_L2,      /* Ethernet or VLAN header cut short */
+	EG_R_VLAN_DEPTH,    /* more VLAN tags than EG_MAX_VLAN_TAGS */
+	EG_R_TRUNC_L3,      /* IP header cut short */
+	EG_R_BAD_L3,        /* IP version or header length invalid */
+	EG_R_V6_EXT_DEPTH,  /* more IPv6 extension headers than EG_MAX_V6_EXT */
+	EG_R_TRUNC_L4,      /* TCP/UDP/ICMP header cut short */
+	EG_R_BAD_L4,        /* TCP data offset invalid */
+	EG_R_REJECT_FAILED, /* could not build the RST; dropped instead */
+	EG_R_MAX,
+};
+
+/* Global packet counters (per-CPU array, indexed by these). */
+enum eg_stat {
+	EG_S_PACKETS = 0, /* every packet the classifier saw */
+	EG_S_NOT_IP,      /* ARP and other non-IP frames: passed, not judged */
+	EG_S_V_BASE,      /* EG_S_V_BASE + eg_verdict: packets by verdict */
+	EG_S_EVENTS_LOST = EG_S_V_BASE + EG_V_MAX, /* ring buffer full */
+	EG_S_NDP,         /* IPv6 neighbour discovery passed without judgement */
+	EG_S_RULE_STATS_FULL, /* a rule hit could not be counted: stats table full */
+	EG_S_MAX,
+};
+
+/* Which attach point produced a verdict. */
+enum eg_hook {
+	EG_HOOK_TC_EGRESS = 0,
+	EG_HOOK_XDP = 1,
+};
+
+/* Global configuration, array map of one entry, read on every packet. */
+struct eg_config {
+	__u8 mode;           /* enum eg_mode */
+	__u8 default_action; /* EG_ACT_ALLOW or EG_ACT_BLOCK */
+	__u8 pad[2];
+	__u32 generation;    /* bumped on every policy apply */
+};
+
+struct eg_v4_key {
+	__u32 prefixlen; /* LPM trie: prefix length first */
+	__u8 addr[4];
+};
+
+struct eg_v6_key {
+	__u32 prefixlen;
+	__u8 addr[16];
+};
+
+struct eg_rule_val {
+	__u32 rule_id;
+	__u8 action; /* enum eg_action */
+	__u8 pad[3];
+};
+
+/* Per-rule hit counters, per-CPU hash keyed by rule id. */
+struct eg_rule_stat {
+	__u64 packets;
+	__u64 bytes;
+};
+
+#define EG_EV_F_V6 0x01 /* addresses are IPv6 */
+
+/* A verdict event, written to the ring buffer after the verdict is taken. */
+struct eg_event {
+	__u64 ts_ns;         /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	__u64 netns_cookie;  /* 0 when the kernel cannot tell */
+	__u32 ifindex;
+	__u32 rule_id;
+	__u32 pkt_len;
+	__u8 verdict;        /* enum eg_verdict */
+	__u8 action;         /* enum eg_action that applied */
+	__u8 reason;         /* enum eg_reason */
+	__u8 hook;           /* enum eg_hook */
+	__u8 flags;          /* EG_EV_F_* */
+	__u8 l4proto;        /* IPPROTO_*; 0 when unknown */
+	__u16 sport;         /* host order */
+	__u16 dport;         /* host order */
+	__u8 tcp_flags;
+	__u8 pad;
+	__u8 saddr[16];      /* IPv4 in the first 4 bytes */
+	__u8 daddr[16];
+};
+
+#define EG_ASSERT_SIZE(type, size) \
+	_Static_assert(sizeof(type) == (size), #type " layout changed")
+EG_ASSERT_SIZE(struct eg_config, 8);
+EG_ASSERT_SIZE(struct eg_v4_key, 8);
+EG_ASSERT_SIZE(struct eg_v6_key, 20);
+EG_ASSERT_SIZE(struct eg_rule_val, 8);
+EG_ASSERT_SIZE(struct eg_rule_stat, 16);
+EG_ASSERT_SIZE(struct eg_event, 72);
+
+/* Names of pinned objects under the pin directory. */
+#define EG_PIN_DIR_DEFAULT "/sys/fs/bpf/egressgate"
+#define EG_RUN_DIR_DEFAULT "/run/egressgate"
+#define EG_SOCK_DEFAULT EG_RUN_DIR_DEFAULT "/egressd.sock"
+
+#endif /* EGRESSGATE_H */

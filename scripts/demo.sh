@@ -1,0 +1,56 @@
+#!/bin/bash
+# make demo: a deploy script inside a throwaway namespace, guarded by egressd.
+# The artifact download succeeds; the call to the blocked "code host" fails at
+# once; the event log shows the verdict. Everything is removed afterwards.
+set -u
+cd "$(dirname "$0")/.."
+if [ "$(id -u)" != 0 ]; then
+	echo "demo: needs root (BPF and network namespaces)" >&2
+	exit 2
+fi
+mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+T_ID=demo-$$
+source netns-tests/lib.sh
+trap topo_down EXIT
+
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+topo_up || exit 1
+serve_http 203.0.113.10 8080 || exit 1
+serve_http 198.51.100.10 443 || exit 1
+
+say "policy: the deploy may not reach the code host (198.51.100.0/24)"
+POLICY="mode enforce
+default allow
+block 198.51.100.0/24   # code host
+attach netns $NS_DEP dev veth0"
+echo "$POLICY"
+egressd_start "$POLICY" || { cat "$T_DIR/egressd.log"; exit 1; }
+ctl status | sed -n '1,8p'
+
+cat >"$T_DIR/deploy.sh" <<'SCRIPT'
+#!/bin/sh
+echo "deploy: fetching the release artifact from the cache (203.0.113.10)"
+curl -sS --max-time 10 http://203.0.113.10:8080/artifact.txt || exit 1
+echo "deploy: checking for updates on the code host (198.51.100.10)"
+start=$(date +%s%N)
+if curl -sS --max-time 10 -o /dev/null http://198.51.100.10:443/; then
+	echo "deploy: the code host answered"
+else
+	echo "deploy: code host unreachable after $(( ($(date +%s%N) - start) / 1000000 )) ms; continuing without it"
+fi
+echo "deploy: done"
+SCRIPT
+chmod +x "$T_DIR/deploy.sh"
+
+say "running the deploy script in namespace $NS_DEP"
+in_dep "$T_DIR/deploy.sh"
+rc=$?
+
+sleep 0.2
+say "egressctl events"
+ctl events
+say "egressctl rules"
+ctl rules
+say "cleaning up"
+exit $rc
