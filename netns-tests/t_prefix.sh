@@ -163,3 +163,27 @@ test_bad_policy_refused() {
 	[ "$(dep_curl http://198.51.100.10:8080/artifact.txt)" = 0 ] || fail "removed rule still enforced" || return 1
 	[ "$(dep_curl http://203.0.113.10:8080/artifact.txt)" = 7 ] || fail "new rule not enforced" || return 1
 }
+
+# IPv4 options and IPv6 extension headers set by the application still get a reset.
+test_reject_with_ip_options_and_ext_headers() {
+	egressd_start "$(policy)" || return 1
+	in_dep $PY -c '
+import socket, sys, time
+cases = ((socket.AF_INET, "198.51.100.10", socket.IPPROTO_IP, socket.IP_OPTIONS, bytes([1, 1, 1, 0])),
+         (socket.AF_INET6, "2001:db8:100::10", socket.IPPROTO_IPV6, 59, bytes([6, 0, 1, 4, 0, 0, 0, 0])))
+for fam, addr, level, opt, val in cases:  # 59: IPV6_DSTOPTS
+    s = socket.socket(fam, socket.SOCK_STREAM)
+    s.settimeout(3)
+    s.setsockopt(level, opt, val)
+    t = time.time()
+    try:
+        s.connect((addr, 8080))
+        sys.exit("%s: connected" % addr)
+    except ConnectionRefusedError:
+        print("%s refused in %.0f ms" % (addr, (time.time() - t) * 1000))
+    except Exception as e:
+        sys.exit("%s: %s, want connection refused" % (addr, e))
+' || return 1
+	ctl status --json | $PY -c 'import json,sys; s=json.load(sys.stdin); assert s["reasons"]["reject-failed"]==0, s["reasons"]' ||
+		fail "reject-failed counted" || return 1
+}

@@ -46,6 +46,9 @@ int eg_tc_egress(struct __sk_buff *skb)
 	}
 
 	eg_decide(cfg, &p, err, &d);
+	/* Monitor mode reports what enforce would do: only TCP can be reset. */
+	if (d.verdict == EG_V_WOULD_REJECT && !eg_can_rst(&p))
+		d.verdict = EG_V_WOULD_DROP;
 	if (d.verdict == EG_V_REJECT) {
 		if (eg_can_rst(&p) && !eg_reject_tc(skb, &p)) {
 			ret = bpf_redirect(skb->ifindex, BPF_F_INGRESS);

@@ -253,8 +253,12 @@ static __always_inline int eg_parse(void *data, void *data_end, struct eg_pkt *p
 		ret = eg_parse_ipv4(&c, p);
 	else
 		ret = eg_parse_ipv6(&c, p);
-	if (ret == -EG_R_V6_EXT_DEPTH) {
-		/* The addresses were read: judge on them, like a non-first fragment. */
+	if (ret < 0 && p->family) {
+		/*
+		 * The addresses were read before the header went wrong (options or
+		 * extension headers cut short, too many of them): judge on the
+		 * addresses, like a non-first fragment, never pass on a technicality.
+		 */
 		*l4_err = ret;
 		return 0;
 	}

@@ -136,6 +136,18 @@ static __always_inline int eg_reject_tc(struct __sk_buff *skb, const struct eg_p
 
 	if (bpf_skb_load_bytes(skb, 0, mac, sizeof(mac)))
 		return -1;
+	/*
+	 * IPv4 options and IPv6 extension headers have no place in the reset.
+	 * Remove them first, between the fixed L3 header and TCP: trimming the
+	 * tail alone is refused while the transport header sits beyond it.
+	 */
+	if (p->l4_off > off + (p->family == 4 ? 20 : 40)) {
+		__s32 extra = p->l4_off - off - (p->family == 4 ? 20 : 40);
+
+		err = bpf_skb_adjust_room(skb, -extra, BPF_ADJ_ROOM_NET, 0);
+		if (err)
+			return err;
+	}
 	__builtin_memcpy(swapped, mac + 6, 6);
 	__builtin_memcpy(swapped + 6, mac, 6);
 	if (p->family == 4) {

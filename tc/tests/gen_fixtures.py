@@ -202,6 +202,15 @@ def unparseable_pass(name, frame, why, **kw):
     case(name, frame, "TC_ACT_UNSPEC", "EG_V_PASS", [why], 0, default="allow", **kw)
 
 
+def cut_on_addresses(name, full, cut, rule):
+    """A header cut short after the addresses: dropped on them under either default."""
+    ev = event(full, "EG_V_DROP", "EG_ACT_BLOCK", "EG_R_RULE_BLOCK", rule, l4=False)
+    ev["len"] = len(cut)
+    for default in ("allow", "block"):
+        case(f"{name}_default_{'deny' if default == 'block' else 'allow'}", cut, "TC_ACT_SHOT",
+             "EG_V_DROP", ["EG_R_TRUNC_L3", "EG_R_RULE_BLOCK"], rule, ev, default=default)
+
+
 def build():
     # --- L2 ---------------------------------------------------------------
     reject("eth_v4_syn_blocked", eth() / v4() / syn(), RULE_B4)
@@ -230,7 +239,9 @@ def build():
     unparseable_drop("trunc_ipv4_default_deny", cut_ip4, "EG_R_TRUNC_L3")
     unparseable_pass("trunc_ipv4_default_allow", cut_ip4, "EG_R_TRUNC_L3")
     cut_opts = raw(eth() / v4(options=opts) / syn())[:14 + 24]
-    unparseable_drop("trunc_ipv4_options_default_deny", cut_opts, "EG_R_TRUNC_L3")
+    # Options cut short after the addresses: judged on the addresses, so a
+    # blocked destination is dropped whatever the default.
+    cut_on_addresses("trunc_ipv4_options_blocked", eth() / v4(options=opts) / syn(), cut_opts, RULE_B4)
     unparseable_drop("ipv4_ihl4_default_deny", eth() / v4(ihl=4) / syn(), "EG_R_BAD_L3")
     unparseable_drop("ipv4_totlen_lt_hlen_default_deny", eth() / v4(len=16) / syn(), "EG_R_BAD_L3")
     unparseable_drop("ipv4_bad_version_default_deny",
@@ -266,7 +277,7 @@ def build():
     unparseable_drop("trunc_ipv6_default_deny", cut_ip6, "EG_R_TRUNC_L3")
     unparseable_pass("trunc_ipv6_default_allow", cut_ip6, "EG_R_TRUNC_L3")
     cut_ext = raw(eth() / v6() / IPv6ExtHdrDestOpt() / syn())[:14 + 40 + 4]
-    unparseable_drop("trunc_v6_ext_default_deny", cut_ext, "EG_R_TRUNC_L3")
+    cut_on_addresses("trunc_v6_ext_blocked", eth() / v6() / IPv6ExtHdrDestOpt() / syn(), cut_ext, RULE_B6)
     unparseable_drop("ipv6_bad_version_default_deny",
                      Ether(src=SMAC, dst=DMAC, type=0x86DD) / v4() / syn(), "EG_R_BAD_L3")
     ns = eth() / IPv6(src=SRC6, dst="ff02::1:ff00:5", hlim=255) / ICMPv6ND_NS(tgt=BLK6)
@@ -327,6 +338,11 @@ def build():
     case("monitor_mode_block_would_reject", mon, "TC_ACT_UNSPEC", "EG_V_WOULD_REJECT",
          ["EG_R_RULE_BLOCK"], RULE_B4,
          event(mon, "EG_V_WOULD_REJECT", "EG_ACT_BLOCK", "EG_R_RULE_BLOCK", RULE_B4), mode="monitor")
+    # Enforce would drop UDP (only TCP can be reset): monitor says so.
+    mon_udp = eth() / v4() / udp()
+    case("monitor_mode_block_udp_would_drop", mon_udp, "TC_ACT_UNSPEC", "EG_V_WOULD_DROP",
+         ["EG_R_RULE_BLOCK"], RULE_B4,
+         event(mon_udp, "EG_V_WOULD_DROP", "EG_ACT_BLOCK", "EG_R_RULE_BLOCK", RULE_B4), mode="monitor")
     case("monitor_mode_drop_rule_would_drop", mon, "TC_ACT_UNSPEC", "EG_V_WOULD_DROP",
          ["EG_R_RULE_DROP"], 50,
          event(mon, "EG_V_WOULD_DROP", "EG_ACT_DROP", "EG_R_RULE_DROP", 50), mode="monitor",
