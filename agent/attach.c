@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <net/if.h>
+#include <net/if_arp.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -120,6 +123,35 @@ static int tcx_adopt(struct att_job *j)
 	return ret;
 }
 
+/* The classifier parses Ethernet frames; an L3 device (tun, wireguard) would be misread. */
+static int check_link_type(const char *dev, char *err, size_t errlen)
+{
+	struct ifreq ifr = {};
+	int fd, ret = 0;
+
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return 0;
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", dev);
+	if (!ioctl(fd, SIOCGIFHWADDR, &ifr) && ifr.ifr_hwaddr.sa_family != ARPHRD_ETHER &&
+	    ifr.ifr_hwaddr.sa_family != ARPHRD_LOOPBACK) {
+		snprintf(err, errlen,
+			 "%s is not an Ethernet device (link type %u); egressgate judges Ethernet "
+			 "frames: attach to the Ethernet device the traffic leaves through",
+			 dev, ifr.ifr_hwaddr.sa_family);
+		ret = -EOPNOTSUPP;
+	}
+	close(fd);
+	return ret;
+}
+
+int eg_resolve_hook(const struct eg_loader *L, int pref)
+{
+	return (pref == EG_HOOKP_TC || !L->feat.tcx) ? EG_ATT_TC : EG_ATT_TCX;
+}
+
 static int att_job_run(void *arg)
 {
 	struct att_job *j = arg;
@@ -144,6 +176,9 @@ static int att_job_run(void *arg)
 				 a->t.kind == EG_TGT_HOST ? "the host namespace" : "that namespace");
 			return -ENODEV;
 		}
+		ret = check_link_type(a->t.dev, j->err, j->errlen);
+		if (ret)
+			return ret;
 		a->ifindex = ifindex;
 		a->netns_ino = ino;
 		a->netns_cookie = cookie;
@@ -183,7 +218,7 @@ int eg_attach(struct eg_loader *L, const struct eg_target *t, struct eg_attachme
 			 L->feat.kernel);
 		return -EOPNOTSUPP;
 	}
-	a->hook = (t->hook == EG_HOOKP_TC || !L->feat.tcx) ? EG_ATT_TC : EG_ATT_TCX;
+	a->hook = eg_resolve_hook(L, t->hook);
 	return eg_netns_run(t, att_job_run, &j, err, errlen);
 }
 

@@ -39,6 +39,8 @@ int eg_detach(struct eg_loader *L, struct eg_attachment *a, char *err, size_t er
  * program in one atomic step. -ENOENT: it is gone (device or namespace).
  */
 int eg_attach_adopt(struct eg_loader *L, struct eg_attachment *a, char *err, size_t errlen);
+/* The hook a preference (enum eg_hook_pref) gets on this kernel. */
+int eg_resolve_hook(const struct eg_loader *L, int pref);
 /* Same target (names), ignoring hook and ifindex. */
 bool eg_target_same(const struct eg_target *a, const struct eg_target *b);
 

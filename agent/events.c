@@ -192,8 +192,11 @@ void eg_events_close(struct eg_events *ev)
 	if (!ev)
 		return;
 	ring_buffer__free(ev->rb);
-	for (i = 0; i < ev->nfol; i++)
+	for (i = 0; i < ev->nfol; i++) {
+		/* Followers end cleanly: the stream is over, not broken. */
+		eg_ctl_send_end(ev->fol[i].fd, 0, "egressd is stopping");
 		close(ev->fol[i].fd);
+	}
 	if (ev->log && ev->log != stdout)
 		fclose(ev->log);
 	free(ev->log_path);

@@ -21,7 +21,7 @@ const char *eg_verdict_name(int v);
 const char *eg_reason_name(int r);
 const char *eg_stat_name(int s);
 const char *eg_proto_name(int proto, char *buf, size_t len);
-/* RFC 3339 UTC with nanoseconds, from CLOCK_REALTIME nanoseconds. */
+/* RFC 3339 UTC with microseconds, from CLOCK_REALTIME nanoseconds. */
 void eg_time_format(__u64 ns, char *buf, size_t len);
 
 #endif

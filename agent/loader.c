@@ -169,7 +169,7 @@ int eg_loader_open(struct eg_loader *L, const char *pin_dir)
 	if (err) {
 		pr_err("cannot load the BPF programs: %s%s", strerror(-err),
 		       L->maps_reused ? " (pinned maps from another egressgate version? "
-					"see 'egressctl detach --all')" :
+					"'egressd --cleanup' removes them)" :
 					"");
 		goto fail;
 	}
@@ -199,32 +199,61 @@ void eg_loader_close(struct eg_loader *L)
 	L->skel = NULL;
 }
 
-static int rm_tree(const char *path)
+/* Every name egressgate pins; nothing else under the pin directory is touched. */
+static const char *const our_maps[] = {
+	"eg_config", "eg_v4_rules", "eg_v6_rules", "eg_rule_stats", "eg_stats", "eg_reasons",
+	"eg_events",
+};
+
+static int unpin(const char *dir, const char *name)
 {
-	struct dirent *de;
-	DIR *d = opendir(path);
-	int err = 0;
+	char path[PATH_MAX + 300];
 
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(d))) {
-		char sub[PATH_MAX];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (unlink(path) && errno != ENOENT) {
+		int err = -errno;
 
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
-		if (de->d_type == DT_DIR)
-			err = rm_tree(sub) ?: err;
-		else if (unlink(sub))
-			err = -errno;
+		pr_err("cannot remove %s: %s", path, strerror(-err));
+		return err;
 	}
-	closedir(d);
-	if (rmdir(path) && errno != ENOENT)
-		err = -errno;
-	return err;
+	return 0;
+}
+
+static int rmdir_if_empty(const char *path)
+{
+	if (rmdir(path) && errno != ENOENT) {
+		if (errno == ENOTEMPTY || errno == EEXIST) {
+			pr_warn("%s holds pins that are not egressgate's; left in place", path);
+			return 0;
+		}
+		return -errno;
+	}
+	return 0;
 }
 
 int eg_loader_unpin_all(const char *pin_dir)
 {
-	return rm_tree(pin_dir);
+	char dir[PATH_MAX + 16];
+	struct dirent *de;
+	size_t i;
+	int err = 0;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/maps", pin_dir);
+	for (i = 0; i < sizeof(our_maps) / sizeof(our_maps[0]); i++)
+		err = unpin(dir, our_maps[i]) ?: err;
+	err = rmdir_if_empty(dir) ?: err;
+	snprintf(dir, sizeof(dir), "%s/progs", pin_dir);
+	err = unpin(dir, EG_PROG_NAME) ?: err;
+	err = rmdir_if_empty(dir) ?: err;
+	snprintf(dir, sizeof(dir), "%s/links", pin_dir);
+	d = opendir(dir);
+	if (d) {
+		while ((de = readdir(d)))
+			if (!strncmp(de->d_name, "tcx-", 4))
+				err = unpin(dir, de->d_name) ?: err;
+		closedir(d);
+	}
+	err = rmdir_if_empty(dir) ?: err;
+	return rmdir_if_empty(pin_dir) ?: err;
 }

@@ -31,7 +31,7 @@ int eg_probe_features(struct eg_features *f);
 int eg_bpffs_ensure(const char *pin_dir);
 int eg_loader_open(struct eg_loader *L, const char *pin_dir);
 void eg_loader_close(struct eg_loader *L);
-/* Remove every pin under the pin directory (detach --all). */
+/* Remove egressgate's own pins, and the directories if nothing else is in them (--cleanup). */
 int eg_loader_unpin_all(const char *pin_dir);
 /* Route libbpf's log into ours, one level lower. */
 void eg_loader_route_libbpf_log(void);

@@ -25,6 +25,7 @@
 
 #define EG_VERSION "0.1.0"
 #define EG_EVENTS_LOG_DEFAULT "/var/log/egressgate/events.jsonl"
+#define EG_DAEMON_LOG_DEFAULT "/var/log/egressgate/egressd.log"
 
 enum { TAG_RING = 1, TAG_LISTEN, TAG_SIGNAL, TAG_FOLLOWER_BASE };
 
@@ -47,8 +48,10 @@ void eg_daemon_attach_targets(struct eg_daemon *D, const struct eg_policy *pol, 
 		char name[128], err[512] = "";
 		bool have = false;
 
+		/* A changed hook is a new attachment; the old one goes after it is in place. */
 		for (j = 0; j < D->atts.n; j++)
-			if (eg_target_same(&D->atts.v[j].t, t))
+			if (eg_target_same(&D->atts.v[j].t, t) &&
+			    D->atts.v[j].hook == eg_resolve_hook(&D->L, t->hook))
 				have = true;
 		if (have)
 			continue;
@@ -85,7 +88,8 @@ static void detach_dropped_targets(struct eg_daemon *D, const struct eg_policy *
 		bool keep = !a->from_policy;
 
 		for (j = 0; j < pol->ntargets && !keep; j++)
-			keep = eg_target_same(&pol->targets[j], &a->t);
+			keep = eg_target_same(&pol->targets[j], &a->t) &&
+			       a->hook == eg_resolve_hook(&D->L, pol->targets[j].hook);
 		if (keep) {
 			i++;
 			continue;
@@ -220,7 +224,10 @@ static void adopt_attachments(struct eg_daemon *D)
 			continue;
 		}
 		if (ret) {
-			pr_warn("cannot adopt the attachment on %s: %s", name, err);
+			/* Still ours: keep it recorded so detach and --cleanup find it. */
+			pr_warn("cannot adopt the attachment on %s: %s; it keeps running the "
+				"previous program", name, err);
+			eg_att_list_add(&D->atts, a);
 			continue;
 		}
 		pr_info("adopted the attachment on %s (%s), enforcement never stopped", name,
@@ -378,6 +385,8 @@ static void usage(FILE *f)
 		"  -c, --config FILE      policy file (see egressgate.policy(5))\n"
 		"  -f, --foreground       stay in the foreground; events go to stdout\n"
 		"  -e, --events-log FILE  event log (default " EG_EVENTS_LOG_DEFAULT ")\n"
+		"  -L, --log-file FILE    daemon log when not in the foreground\n"
+		"                         (default " EG_DAEMON_LOG_DEFAULT ")\n"
 		"  -p, --pin-dir DIR      bpffs pin directory (default " EG_PIN_DIR_DEFAULT ")\n"
 		"  -r, --run-dir DIR      run directory: socket, lock, state (default " EG_RUN_DIR_DEFAULT ")\n"
 		"  -l, --log-level LEVEL  error, warning, info (default) or debug\n"
@@ -393,6 +402,7 @@ int main(int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "events-log", required_argument, NULL, 'e' },
+		{ "log-file", required_argument, NULL, 'L' },
 		{ "pin-dir", required_argument, NULL, 'p' },
 		{ "run-dir", required_argument, NULL, 'r' },
 		{ "log-level", required_argument, NULL, 'l' },
@@ -403,7 +413,7 @@ int main(int argc, char **argv)
 		{}
 	};
 	static struct eg_daemon D;
-	const char *config = NULL, *events_log = NULL;
+	const char *config = NULL, *events_log = NULL, *log_file = EG_DAEMON_LOG_DEFAULT;
 	const char *pin_dir = EG_PIN_DIR_DEFAULT, *run_dir = EG_RUN_DIR_DEFAULT;
 	bool foreground = false, check = false, do_cleanup = false;
 	struct eg_policy pol;
@@ -411,7 +421,7 @@ int main(int argc, char **argv)
 	int c, ret = 1, lockfd = -1;
 
 	eg_log_set_ident("egressd");
-	while ((c = getopt_long(argc, argv, "c:fe:p:r:l:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:fe:L:p:r:l:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			config = optarg;
@@ -421,6 +431,9 @@ int main(int argc, char **argv)
 			break;
 		case 'e':
 			events_log = optarg;
+			break;
+		case 'L':
+			log_file = optarg;
 			break;
 		case 'p':
 			pin_dir = optarg;
@@ -528,9 +541,24 @@ int main(int argc, char **argv)
 		goto out_loader;
 	if (eg_control_listen(&D))
 		goto out_events;
-	if (!foreground && daemon(0, 0)) {
-		pr_err("cannot daemonize: %s", strerror(errno));
-		goto out_events;
+	if (!foreground) {
+		int lfd;
+
+		if (!strncmp(log_file, "/var/log/egressgate/", 20))
+			mkdir("/var/log/egressgate", 0750);
+		lfd = open(log_file, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+		if (lfd < 0) {
+			pr_err("cannot open the log file %s: %s", log_file, strerror(errno));
+			goto out_events;
+		}
+		if (daemon(0, 0)) {
+			pr_err("cannot daemonize: %s", strerror(errno));
+			close(lfd);
+			goto out_events;
+		}
+		/* What egressd says keeps going somewhere a person can read it. */
+		dup2(lfd, STDERR_FILENO);
+		close(lfd);
 	}
 	ret = run(&D) ? 1 : 0;
 	pr_info("exiting; enforcement stays in place (egressd --cleanup removes it)");

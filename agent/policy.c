@@ -169,7 +169,10 @@ __attribute__((format(printf, 2, 3))) static int perr(struct parse_ctx *c, const
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	snprintf(c->err, c->errlen, "%s:%d: %s", c->name, c->line, msg);
+	if (c->line)
+		snprintf(c->err, c->errlen, "%s:%d: %s", c->name, c->line, msg);
+	else
+		snprintf(c->err, c->errlen, "%s: %s", c->name, msg);
 	return -EINVAL;
 }
 
@@ -192,12 +195,21 @@ static int parse_rule(struct parse_ctx *c, struct eg_policy *p, int action, char
 	r->action = action;
 	r->line = c->line;
 	if (comment) {
+		char text[LINE_MAX_LEN + 1], *t;
+		size_t l;
+
 		while (isspace((unsigned char)*comment))
 			comment++;
-		snprintf(r->comment, sizeof(r->comment), "%s", comment);
-		/* Trailing blanks are layout, not part of the comment. */
-		for (size_t l = strlen(r->comment); l && isspace((unsigned char)r->comment[l - 1]); l--)
-			r->comment[l - 1] = '\0';
+		snprintf(text, sizeof(text), "%s", comment);
+		/* Trailing blanks are layout, not part of the comment; tabs read as spaces. */
+		for (l = strlen(text); l && isspace((unsigned char)text[l - 1]); l--)
+			text[l - 1] = '\0';
+		for (t = text; *t; t++)
+			if (*t == '\t')
+				*t = ' ';
+		if (eg_comment_check(text, msg, sizeof(msg)))
+			return perr(c, "%s", msg);
+		strcpy(r->comment, text);
 	}
 	p->nrules++;
 	return 0;
@@ -337,6 +349,7 @@ static int check_rules(struct parse_ctx *c, struct eg_policy *p)
 			return perr(c, "%s already has a rule at line %d", s, p->rules[i - 1].line);
 		}
 	}
+	c->line = 0;
 	if (n4 > EG_MAX_V4_RULES)
 		return perr(c, "%zu IPv4 rules exceed the capacity of %u", n4, EG_MAX_V4_RULES);
 	if (n6 > EG_MAX_V6_RULES)

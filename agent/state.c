@@ -10,7 +10,7 @@
 #include "state.h"
 
 #define STATE_FILE "attachments"
-#define STATE_VERSION "egressgate-state-1"
+#define STATE_VERSION "egressgate-state-2"
 
 int eg_att_list_add(struct eg_att_list *l, const struct eg_attachment *a)
 {
@@ -59,10 +59,10 @@ int eg_state_save(const char *run_dir, const struct eg_att_list *l)
 		const struct eg_attachment *a = &l->v[i];
 
 		/* Names were validated: no blanks inside them. */
-		fprintf(f, "%d %d %s %d %s %d %llu %llu %u %u %d %d\n", a->hook, a->t.kind,
+		fprintf(f, "%d %d %s %d %s %d %llu %llu %u %u %d %d %d\n", a->hook, a->t.kind,
 			a->t.netns[0] ? a->t.netns : "-", a->t.pid, a->t.dev, a->ifindex,
 			(unsigned long long)a->netns_ino, (unsigned long long)a->netns_cookie,
-			a->tc.prio, a->tc.handle, a->tc.qdisc_created, a->from_policy);
+			a->tc.prio, a->tc.handle, a->tc.qdisc_created, a->from_policy, a->t.hook);
 	}
 	if (fflush(f) || fsync(fileno(f))) {
 		err = -errno;
@@ -103,9 +103,9 @@ int eg_state_load(const char *run_dir, struct eg_att_list *l)
 			}
 			continue;
 		}
-		if (sscanf(line, "%d %d %64s %d %16s %d %llu %llu %u %u %d %d", &a.hook, &a.t.kind,
-			   ns, &a.t.pid, dev, &a.ifindex, &ino, &cookie, &prio, &handle, &qc,
-			   &fp) != 12 ||
+		if (sscanf(line, "%d %d %64s %d %16s %d %llu %llu %u %u %d %d %d", &a.hook,
+			   &a.t.kind, ns, &a.t.pid, dev, &a.ifindex, &ino, &cookie, &prio, &handle,
+			   &qc, &fp, &a.t.hook) != 13 ||
 		    strlen(ns) >= sizeof(a.t.netns) || strlen(dev) >= sizeof(a.t.dev)) {
 			pr_warn("%s:%d: unreadable line, ignored", path, lineno);
 			continue;

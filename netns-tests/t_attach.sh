@@ -117,3 +117,38 @@ test_restart_keeps_enforcing() {
 	done
 	return 0
 }
+
+# A changed hook in the policy moves the attachment without a gap; an L3 device is refused.
+test_reload_changes_hook() {
+	serve_http 198.51.100.10 8080 && serve_http 203.0.113.10 8080 || return 1
+	egressd_start "$(attach_policy tcx)" || return 1
+	ctl status | grep -q 'veth0 tcx' || return 1
+	attach_policy tc >"$T_DIR/policy"
+	ctl reload >/dev/null || fail "reload" || return 1
+	ctl status | grep -q 'veth0 tc ifindex' || fail "status after reload: $(ctl status)" || return 1
+	[ "$(ctl status --json | $PY -c 'import json,sys; print(len(json.load(sys.stdin)["attachments"]))')" = 1 ] ||
+		fail "two attachments after the hook change" || return 1
+	ls "$T_PIN"/links/tcx-* >/dev/null 2>&1 && fail "tcx link left after moving to tc" && return 1
+	blocked_and_allowed || return 1
+	attach_policy auto >"$T_DIR/policy"
+	ctl reload >/dev/null || return 1
+	ctl status | grep -q 'veth0 tcx' || fail "auto did not pick tcx" || return 1
+	in_dep tc filter show dev veth0 egress | grep -q eg_tc_egress && fail "tc filter left after moving to tcx" && return 1
+	blocked_and_allowed || return 1
+	in_dep ip tuntap add mode tun dev tun0 || return 1
+	ctl attach --netns "$NS_DEP" tun0 2>"$T_DIR/err" && fail "attached to a tun device" && return 1
+	grep -q 'tun0 is not an Ethernet device' "$T_DIR/err" || fail "$(cat "$T_DIR/err")" || return 1
+}
+
+# --cleanup removes egressgate's pins and nothing else in the pin directory.
+test_cleanup_leaves_foreign_pins() {
+	egressd_start "$(attach_policy)" || return 1
+	bpftool map create "$T_PIN/foreign" type array key 4 value 4 entries 1 name foreign || return 1
+	kill "$EGRESSD_PID"
+	wait "$EGRESSD_PID" 2>/dev/null
+	"$EGRESSD" --cleanup --pin-dir "$T_PIN" --run-dir "$T_RUN" 2>"$T_DIR/err" || fail "$(cat "$T_DIR/err")" || return 1
+	[ -e "$T_PIN/foreign" ] || fail "foreign pin removed" || return 1
+	[ -e "$T_PIN/maps" ] && fail "our maps left" && return 1
+	[ "$(in_dep tc filter show dev veth0 egress)" = "" ] || return 1
+	rm -f "$T_PIN/foreign"
+}

@@ -137,6 +137,11 @@ int main(void)
 	expect_err("attach dangling", "attach dev\n", "p:1: attach: 'dev' needs a value");
 	expect_err("attach twice", "attach dev eth0\nattach dev eth0 hook tc\n",
 		   "p:2: attach: same target as line 1");
+	expect_err("comment too long",
+		   "block 1.2.3.4 # "
+		   "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		   "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
+		   "p:1: comment is longer than 127 bytes");
 	text_len = 16;
 	expect_err("NUL byte", "block 1.2.3.4\0\n", "p:1: NUL byte in line");
 	text_len = 0;
