@@ -187,3 +187,55 @@ for fam, addr, level, opt, val in cases:  # 59: IPV6_DSTOPTS
 	ctl status --json | $PY -c 'import json,sys; s=json.load(sys.stdin); assert s["reasons"]["reject-failed"]==0, s["reasons"]' ||
 		fail "reject-failed counted" || return 1
 }
+
+# egressctl events --follow streams verdicts as they happen.
+test_events_follow() {
+	serve_http 198.51.100.10 8080 || return 1
+	egressd_start "$(policy)" || return 1
+	ctl events --follow --json >"$T_DIR/follow.out" 2>&1 &
+	local fpid=$!
+	sleep 0.3
+	dep_curl http://198.51.100.10:8080/artifact.txt >/dev/null
+	for _ in $(seq 40); do
+		grep -q '"verdict":"reject"' "$T_DIR/follow.out" && break
+		sleep 0.05
+	done
+	kill $fpid 2>/dev/null
+	wait $fpid 2>/dev/null
+	grep -q '"verdict":"reject".*"dst":"198.51.100.10"' "$T_DIR/follow.out" ||
+		fail "follower saw: $(cat "$T_DIR/follow.out")" || return 1
+	ctl events | grep -q 'reject .*198.51.100.10:8080 rule 1 (block 198.51.100.0/24, "code host")' ||
+		fail "events: $(ctl events)" || return 1
+}
+
+# The control socket is root's; garbage gets an error and the daemon serves on.
+test_control_socket_hardening() {
+	egressd_start "$(policy)" || return 1
+	[ "$(stat -c %a "$T_RUN/egressd.sock")" = 600 ] || fail "socket mode $(stat -c %a "$T_RUN/egressd.sock")" || return 1
+	chmod 755 "$T_DIR" "$T_RUN"
+	setpriv --reuid=65534 --regid=65534 --clear-groups "$EGRESSCTL" --socket "$T_RUN/egressd.sock" status 2>"$T_DIR/err"
+	[ $? = 3 ] || fail "non-root client: want exit 3, $(cat "$T_DIR/err")" || return 1
+	$PY - "$T_RUN/egressd.sock" <<'PYEOF' || return 1
+import socket, struct, sys
+def talk(payload):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(sys.argv[1]); s.sendall(payload); s.shutdown(socket.SHUT_WR)
+    data = b""
+    while True:
+        try:
+            b = s.recv(4096)
+        except ConnectionResetError:  # the daemon closed with our junk unread
+            break
+        if not b: break
+        data += b
+    return data
+for name, p in (("garbage", b"hello world\n"), ("bad type", b"Z\0\0\0\1x"),
+                ("oversize", b"Q" + struct.pack(">I", 1 << 20) + b"x" * 100),
+                ("half-written", b"Q\0\0\0\x10stat"), ("unknown verb", b"Q\0\0\0\5frob\0"),
+                ("no NUL", b"Q\0\0\0\6status")):
+    r = talk(p)
+    assert r[:1] == b"E" and struct.unpack(">I", r[5:9])[0] != 0, (name, r)
+    print(name, "->", r[9:].decode())
+PYEOF
+	ctl status >/dev/null || fail "daemon stopped serving" || return 1
+}
