@@ -175,8 +175,10 @@ int eg_loader_open(struct eg_loader *L, const char *pin_dir)
 	}
 	L->prog_fd = bpf_program__fd(L->skel->progs.eg_tc_egress);
 	L->fd_config = bpf_map__fd(L->skel->maps.eg_config);
-	L->fd_v4 = bpf_map__fd(L->skel->maps.eg_v4_rules);
-	L->fd_v6 = bpf_map__fd(L->skel->maps.eg_v6_rules);
+	L->fd_v4[0] = bpf_map__fd(L->skel->maps.eg_v4_rules_0);
+	L->fd_v4[1] = bpf_map__fd(L->skel->maps.eg_v4_rules_1);
+	L->fd_v6[0] = bpf_map__fd(L->skel->maps.eg_v6_rules_0);
+	L->fd_v6[1] = bpf_map__fd(L->skel->maps.eg_v6_rules_1);
 	L->fd_rule_stats = bpf_map__fd(L->skel->maps.eg_rule_stats);
 	L->fd_stats = bpf_map__fd(L->skel->maps.eg_stats);
 	L->fd_reasons = bpf_map__fd(L->skel->maps.eg_reasons);
@@ -201,8 +203,8 @@ void eg_loader_close(struct eg_loader *L)
 
 /* Every name egressgate pins; nothing else under the pin directory is touched. */
 static const char *const our_maps[] = {
-	"eg_config", "eg_v4_rules", "eg_v6_rules", "eg_rule_stats", "eg_stats", "eg_reasons",
-	"eg_events",
+	"eg_config", "eg_v4_rules_0", "eg_v4_rules_1", "eg_v6_rules_0", "eg_v6_rules_1",
+	"eg_rule_stats", "eg_stats", "eg_reasons", "eg_events",
 };
 
 static int unpin(const char *dir, const char *name)

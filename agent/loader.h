@@ -22,7 +22,8 @@ struct eg_loader {
 	char pin_dir[PATH_MAX];
 	struct eg_features feat;
 	int prog_fd;
-	int fd_config, fd_v4, fd_v6, fd_rule_stats, fd_stats, fd_reasons, fd_events;
+	int fd_config, fd_rule_stats, fd_stats, fd_reasons, fd_events;
+	int fd_v4[2], fd_v6[2]; /* the two rule sets; eg_config.active picks one */
 	bool maps_reused; /* the maps were already pinned: an earlier egressd ran */
 };
 

@@ -119,9 +119,9 @@ static void tab_del(struct eg_rules *R, struct eg_rentry *e)
 	}
 }
 
-static int map_fd(struct eg_loader *L, int family)
+static int map_fd(struct eg_loader *L, int set, int family)
 {
-	return family == 4 ? L->fd_v4 : L->fd_v6;
+	return family == 4 ? L->fd_v4[set] : L->fd_v6[set];
 }
 
 static void make_key(const struct eg_prefix *p, void *key)
@@ -141,40 +141,47 @@ static void make_key(const struct eg_prefix *p, void *key)
 	}
 }
 
-static int map_put(struct eg_loader *L, const struct eg_prefix *p, __u32 id, int action)
+static int map_put(struct eg_loader *L, int set, const struct eg_prefix *p, __u32 id, int action)
 {
 	struct eg_rule_val v = { .rule_id = id, .action = action };
 	struct eg_v6_key key; /* large enough for either */
 
 	make_key(p, &key);
-	if (bpf_map_update_elem(map_fd(L, p->family), &key, &v, BPF_ANY))
+	if (bpf_map_update_elem(map_fd(L, set, p->family), &key, &v, BPF_ANY))
 		return -errno;
 	return 0;
 }
 
-static int map_del(struct eg_loader *L, const struct eg_prefix *p)
+static int map_del(struct eg_loader *L, int set, const struct eg_prefix *p)
 {
 	struct eg_v6_key key;
 
 	make_key(p, &key);
-	if (bpf_map_delete_elem(map_fd(L, p->family), &key) && errno != ENOENT)
+	if (bpf_map_delete_elem(map_fd(L, set, p->family), &key) && errno != ENOENT)
 		return -errno;
 	return 0;
 }
 
-static int adopt_map(struct eg_rules *R, struct eg_loader *L, int family)
+static void key_to_prefix(int family, const struct eg_v6_key *k, struct eg_prefix *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->family = family;
+	p->len = k->prefixlen;
+	memcpy(p->addr, k->addr, family == 4 ? 4 : 16);
+}
+
+static int adopt_map(struct eg_rules *R, struct eg_loader *L, int set, int family)
 {
 	struct eg_v6_key key, next;
 	struct eg_rule_val v;
 	void *prev = NULL;
-	int fd = map_fd(L, family), err;
+	int fd = map_fd(L, set, family), err;
 
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
-		struct eg_rule r = { .pfx.family = family, .line = 0 };
+		struct eg_rule r = { .line = 0 };
 
 		if (!bpf_map_lookup_elem(fd, &next, &v)) {
-			r.pfx.len = next.prefixlen;
-			memcpy(r.pfx.addr, next.addr, family == 4 ? 4 : 16);
+			key_to_prefix(family, &next, &r.pfx);
 			r.action = v.action;
 			err = tab_put(R, &r, v.rule_id);
 			if (err)
@@ -192,22 +199,25 @@ int eg_rules_adopt(struct eg_rules *R, struct eg_loader *L)
 	__u32 zero = 0;
 	int err;
 
-	err = adopt_map(R, L, 4) ?: adopt_map(R, L, 6);
-	if (err)
-		return err;
 	if (!bpf_map_lookup_elem(L->fd_config, &zero, &cfg)) {
 		R->mode = cfg.mode;
 		R->default_action = cfg.default_action ?: EG_ACT_ALLOW;
 		R->generation = cfg.generation;
+		R->active = cfg.active & 1;
 	}
-	return 0;
+	err = adopt_map(R, L, R->active, 4) ?: adopt_map(R, L, R->active, 6);
+	/* Whatever an earlier egressd left in the other set is rebuilt before use. */
+	R->inactive_dirty = true;
+	return err;
 }
 
-int eg_rules_set_config(struct eg_rules *R, struct eg_loader *L, int mode, int default_action)
+static int write_config(struct eg_rules *R, struct eg_loader *L, int mode, int default_action,
+			int active)
 {
 	struct eg_config cfg = {
 		.mode = mode,
 		.default_action = default_action,
+		.active = active,
 		.generation = R->generation + 1,
 	};
 	__u32 zero = 0;
@@ -216,8 +226,14 @@ int eg_rules_set_config(struct eg_rules *R, struct eg_loader *L, int mode, int d
 		return -errno;
 	R->mode = mode;
 	R->default_action = default_action;
+	R->active = active;
 	R->generation++;
 	return 0;
+}
+
+int eg_rules_set_config(struct eg_rules *R, struct eg_loader *L, int mode, int default_action)
+{
+	return write_config(R, L, mode, default_action, R->active);
 }
 
 static void clear_stats(struct eg_loader *L, __u32 id)
@@ -225,34 +241,84 @@ static void clear_stats(struct eg_loader *L, __u32 id)
 	bpf_map_delete_elem(L->fd_rule_stats, &id);
 }
 
-/* Undo log of map changes, replayed backwards when an apply fails half way. */
-struct undo {
-	struct eg_prefix pfx;
-	bool existed;
-	__u32 id;
-	__u8 action;
-};
-
-static void rollback(struct eg_loader *L, struct undo *u, size_t n)
+/* Make one set hold exactly the table: delete what differs, then write every rule. */
+static int sync_set(struct eg_loader *L, int set, struct eg_rules *T)
 {
-	while (n--) {
-		if (u[n].existed)
-			map_put(L, &u[n].pfx, u[n].id, u[n].action);
-		else
-			map_del(L, &u[n].pfx);
+	int fam, err;
+	size_t i;
+
+	for (fam = 4; fam <= 6; fam += 2) {
+		int fd = map_fd(L, set, fam);
+		struct eg_v6_key key, next;
+		struct eg_rule_val v;
+		void *prev = NULL;
+
+		while (!bpf_map_get_next_key(fd, prev, &next)) {
+			struct eg_prefix p;
+			struct eg_rentry *e;
+
+			key_to_prefix(fam, &next, &p);
+			e = eg_rules_find(T, &p);
+			if (!e || bpf_map_lookup_elem(fd, &next, &v) || v.rule_id != e->id ||
+			    v.action != e->r.action) {
+				if (bpf_map_delete_elem(fd, &next))
+					return -errno;
+				/* Deleting the cursor: start over from the beginning. */
+				prev = NULL;
+				continue;
+			}
+			key = next;
+			prev = &key;
+		}
 	}
+	for (i = 0; i < T->cap; i++) {
+		if (!T->tab[i].used)
+			continue;
+		err = map_put(L, set, &T->tab[i].r.pfx, T->tab[i].id, T->tab[i].r.action);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+/* Bring a set that mirrors `from` to `to`: deletions first, the set is not in use. */
+static int diff_set(struct eg_loader *L, int set, struct eg_rules *from, struct eg_rules *to)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < from->cap; i++) {
+		struct eg_rentry *e = &from->tab[i];
+
+		if (e->used && !eg_rules_find(to, &e->r.pfx)) {
+			err = map_del(L, set, &e->r.pfx);
+			if (err)
+				return err;
+		}
+	}
+	for (i = 0; i < to->cap; i++) {
+		struct eg_rentry *e = &to->tab[i], *old;
+
+		if (!e->used)
+			continue;
+		old = eg_rules_find(from, &e->r.pfx);
+		if (old && old->id == e->id && old->r.action == e->r.action)
+			continue;
+		err = map_put(L, set, &e->r.pfx, e->id, e->r.action);
+		if (err)
+			return err;
+	}
+	return 0;
 }
 
 int eg_rules_apply_policy(struct eg_rules *R, struct eg_loader *L, const struct eg_policy *pol,
 			  char *err, size_t errlen)
 {
-	size_t i, nu = 0, add4 = 0, add6 = 0, del4 = 0, del6 = 0;
 	struct eg_rules next;
-	struct undo *u = NULL;
-	bool del_first;
-	int ret;
+	int spare = !R->active, ret;
+	size_t i;
 
-	/* Build the next table, keeping the ids of prefixes that stay. */
+	/* The next table keeps the ids of prefixes that stay. */
 	ret = eg_rules_init(&next);
 	if (ret)
 		goto oom;
@@ -260,90 +326,70 @@ int eg_rules_apply_policy(struct eg_rules *R, struct eg_loader *L, const struct 
 	for (i = 0; i < pol->nrules; i++) {
 		const struct eg_rule *r = &pol->rules[i];
 		struct eg_rentry *old = eg_rules_find(R, &r->pfx);
-		__u32 id = old ? old->id : next.next_id;
 
-		if (!old)
-			(r->pfx.family == 4 ? add4++ : add6++);
-		ret = tab_put(&next, r, id);
+		ret = tab_put(&next, r, old ? old->id : next.next_id);
 		if (ret)
 			goto oom;
 	}
-	for (i = 0; i < R->cap; i++)
-		if (R->tab[i].used && !eg_rules_find(&next, &R->tab[i].r.pfx))
-			(R->tab[i].r.pfx.family == 4 ? del4++ : del6++);
 
-	/*
-	 * Add before delete, so a prefix moving from a /24 to a covering /16
-	 * is never unguarded; delete first only when both would not fit.
-	 */
-	del_first = R->n4 + add4 > EG_MAX_V4_RULES || R->n6 + add6 > EG_MAX_V6_RULES;
-	u = calloc(pol->nrules + R->n + 1, sizeof(*u));
-	if (!u)
-		goto oom;
-
-	for (int pass = 0; pass < 2; pass++) {
-		bool deleting = (pass == 0) == del_first;
-
-		if (deleting) {
-			for (i = 0; i < R->cap; i++) {
-				struct eg_rentry *e = &R->tab[i];
-
-				if (!e->used || eg_rules_find(&next, &e->r.pfx))
-					continue;
-				ret = map_del(L, &e->r.pfx);
-				if (ret)
-					goto fail;
-				u[nu++] = (struct undo){ e->r.pfx, true, e->id, e->r.action };
-			}
-			continue;
-		}
-		for (i = 0; i < next.cap; i++) {
-			struct eg_rentry *e = &next.tab[i], *old;
-
-			if (!e->used)
-				continue;
-			old = eg_rules_find(R, &e->r.pfx);
-			if (old && old->r.action == e->r.action)
-				continue;
-			ret = map_put(L, &e->r.pfx, e->id, e->r.action);
-			if (ret)
-				goto fail;
-			u[nu++] = old ? (struct undo){ e->r.pfx, true, old->id, old->r.action } :
-					(struct undo){ e->r.pfx, false, 0, 0 };
-		}
+	/* 1. Build the new policy in the spare set; nothing reads it. */
+	ret = R->inactive_dirty ? sync_set(L, spare, &next) : diff_set(L, spare, R, &next);
+	if (ret) {
+		R->inactive_dirty = true;
+		snprintf(err, errlen, "loading the rules failed (%s); the previous policy stays",
+			 strerror(-ret));
+		eg_rules_free(&next);
+		return ret;
 	}
-	ret = eg_rules_set_config(R, L, pol->mode, pol->default_action);
+	/* 2. One update switches rule set, mode and default together. */
+	ret = write_config(R, L, pol->mode, pol->default_action, spare);
+	if (ret) {
+		R->inactive_dirty = true;
+		snprintf(err, errlen, "switching to the new rules failed (%s); the previous policy "
+				      "stays", strerror(-ret));
+		eg_rules_free(&next);
+		return ret;
+	}
+	/* 3. The set just retired follows, ready for the next change. */
+	ret = R->inactive_dirty ? sync_set(L, !spare, &next) : diff_set(L, !spare, R, &next);
+	next.inactive_dirty = ret != 0;
 	if (ret)
-		goto fail;
+		pr_warn("the spare rule set could not follow (%s); it is rebuilt at the next reload",
+			strerror(-ret));
 	for (i = 0; i < R->cap; i++)
 		if (R->tab[i].used && !eg_rules_find(&next, &R->tab[i].r.pfx))
 			clear_stats(L, R->tab[i].id);
 	next.mode = R->mode;
 	next.default_action = R->default_action;
 	next.generation = R->generation;
+	next.active = R->active;
 	eg_rules_free(R);
 	*R = next;
-	free(u);
-	(void)del4;
-	(void)del6;
 	return 0;
-fail:
-	snprintf(err, errlen, "updating the rule maps failed (%s); the previous policy stays",
-		 strerror(-ret));
-	rollback(L, u, nu);
-	free(u);
-	eg_rules_free(&next);
-	return ret;
 oom:
 	snprintf(err, errlen, "out of memory");
 	eg_rules_free(&next);
 	return -ENOMEM;
 }
 
+/* A runtime change goes to the active set first (that is what counts), then the spare. */
+static void follow_spare(struct eg_rules *R, struct eg_loader *L, const struct eg_prefix *p,
+			 __u32 id, int action, bool del)
+{
+	int ret;
+
+	if (R->inactive_dirty)
+		return;
+	ret = del ? map_del(L, !R->active, p) : map_put(L, !R->active, p, id, action);
+	if (ret)
+		R->inactive_dirty = true;
+}
+
 int eg_rules_set(struct eg_rules *R, struct eg_loader *L, const struct eg_rule *rule, __u32 *id,
 		 char *err, size_t errlen)
 {
 	struct eg_rentry *old = eg_rules_find(R, &rule->pfx);
+	struct eg_rentry saved;
 	__u32 nid = old ? old->id : R->next_id;
 	int ret;
 
@@ -353,20 +399,23 @@ int eg_rules_set(struct eg_rules *R, struct eg_loader *L, const struct eg_rule *
 			 rule->pfx.family == 4 ? EG_MAX_V4_RULES : EG_MAX_V6_RULES);
 		return -ENOSPC;
 	}
+	if (old)
+		saved = *old;
 	ret = tab_put(R, rule, nid);
 	if (ret) {
 		snprintf(err, errlen, "out of memory");
 		return ret;
 	}
-	ret = map_put(L, &rule->pfx, nid, rule->action);
+	ret = map_put(L, R->active, &rule->pfx, nid, rule->action);
 	if (ret) {
 		snprintf(err, errlen, "updating the rule map failed: %s", strerror(-ret));
 		if (old)
-			tab_put(R, &old->r, old->id);
+			tab_put(R, &saved.r, saved.id);
 		else
 			tab_del(R, eg_rules_find(R, &rule->pfx));
 		return ret;
 	}
+	follow_spare(R, L, &rule->pfx, nid, rule->action, false);
 	*id = nid;
 	return 0;
 }
@@ -384,11 +433,12 @@ int eg_rules_remove(struct eg_rules *R, struct eg_loader *L, const struct eg_pre
 		snprintf(err, errlen, "no rule for %s", s);
 		return -ENOENT;
 	}
-	ret = map_del(L, p);
+	ret = map_del(L, R->active, p);
 	if (ret) {
 		snprintf(err, errlen, "updating the rule map failed: %s", strerror(-ret));
 		return ret;
 	}
+	follow_spare(R, L, p, 0, 0, true);
 	if (removed)
 		*removed = *e;
 	clear_stats(L, e->id);

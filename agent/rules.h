@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
  * Rules: the daemon's table of prefix rules and its mirror in the LPM maps.
- * Every change is checked against capacity first and rolled back on a
- * failed map update, so the maps never hold half a change.
+ * Two rule sets exist in the kernel; a policy is built in the spare one and
+ * put in force by one update of eg_config, so no packet is ever judged by
+ * half a policy. Runtime changes are single-entry updates of both sets.
  */
 #ifndef EG_RULES_H
 #define EG_RULES_H
@@ -23,6 +24,8 @@ struct eg_rules {
 	__u32 next_id;
 	int mode, default_action;
 	__u32 generation;
+	int active;          /* rule set in force (eg_config.active) */
+	bool inactive_dirty; /* the spare set may differ: rebuild it before use */
 };
 
 int eg_rules_init(struct eg_rules *R);

@@ -93,11 +93,17 @@ enum eg_hook {
 	EG_HOOK_XDP = 1,
 };
 
-/* Global configuration, array map of one entry, read on every packet. */
+/*
+ * Global configuration, array map of one entry, read once per packet. A
+ * policy is loaded into the rule set that is not active, then this entry
+ * switches set, mode and default in one update: no packet ever sees half a
+ * policy.
+ */
 struct eg_config {
 	__u8 mode;           /* enum eg_mode */
 	__u8 default_action; /* EG_ACT_ALLOW or EG_ACT_BLOCK */
-	__u8 pad[2];
+	__u8 active;         /* rule set in force: 0 or 1 */
+	__u8 pad;
 	__u32 generation;    /* bumped on every policy apply */
 };
 

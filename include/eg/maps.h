@@ -17,25 +17,25 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } eg_config SEC(".maps");
 
-/* IPv4 destination prefixes -> rule; the longest prefix wins. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__type(key, struct eg_v4_key);
-	__type(value, struct eg_rule_val);
-	__uint(max_entries, EG_MAX_V4_RULES);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} eg_v4_rules SEC(".maps");
+/*
+ * Destination prefixes -> rule; the longest prefix wins. Two sets of each,
+ * eg_config.active says which is in force; the other is where the next
+ * policy is built.
+ */
+#define EG_RULE_MAP(name, keytype, size)                       \
+	struct {                                               \
+		__uint(type, BPF_MAP_TYPE_LPM_TRIE);           \
+		__type(key, keytype);                          \
+		__type(value, struct eg_rule_val);             \
+		__uint(max_entries, size);                     \
+		__uint(map_flags, BPF_F_NO_PREALLOC);          \
+		__uint(pinning, LIBBPF_PIN_BY_NAME);           \
+	} name SEC(".maps")
 
-/* IPv6 destination prefixes -> rule. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
-	__type(key, struct eg_v6_key);
-	__type(value, struct eg_rule_val);
-	__uint(max_entries, EG_MAX_V6_RULES);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} eg_v6_rules SEC(".maps");
+EG_RULE_MAP(eg_v4_rules_0, struct eg_v4_key, EG_MAX_V4_RULES);
+EG_RULE_MAP(eg_v4_rules_1, struct eg_v4_key, EG_MAX_V4_RULES);
+EG_RULE_MAP(eg_v6_rules_0, struct eg_v6_key, EG_MAX_V6_RULES);
+EG_RULE_MAP(eg_v6_rules_1, struct eg_v6_key, EG_MAX_V6_RULES);
 
 /* Rule id -> hits; created on a rule's first hit, so idle rules cost nothing. */
 struct {

@@ -10,18 +10,21 @@
 #include "eg/parse.h"
 #include "eg/report.h"
 
-static __always_inline struct eg_rule_val *eg_match_prefix(const struct eg_pkt *p)
+static __always_inline struct eg_rule_val *eg_match_prefix(const struct eg_config *cfg,
+							   const struct eg_pkt *p)
 {
 	if (p->family == 4) {
 		struct eg_v4_key k = { .prefixlen = 32 };
 
 		__builtin_memcpy(k.addr, p->daddr, 4);
-		return bpf_map_lookup_elem(&eg_v4_rules, &k);
+		return bpf_map_lookup_elem(cfg->active ? (void *)&eg_v4_rules_1 : (void *)&eg_v4_rules_0,
+					   &k);
 	} else {
 		struct eg_v6_key k = { .prefixlen = 128 };
 
 		__builtin_memcpy(k.addr, p->daddr, 16);
-		return bpf_map_lookup_elem(&eg_v6_rules, &k);
+		return bpf_map_lookup_elem(cfg->active ? (void *)&eg_v6_rules_1 : (void *)&eg_v6_rules_0,
+					   &k);
 	}
 }
 
@@ -75,7 +78,7 @@ static __always_inline void eg_decide(const struct eg_config *cfg, const struct 
 		eg_settle(cfg, d, EG_R_UNPARSEABLE);
 		return;
 	}
-	r = eg_match_prefix(p);
+	r = eg_match_prefix(cfg, p);
 	if (r) {
 		d->rule_id = r->rule_id;
 		d->action = r->action;

@@ -431,6 +431,7 @@ struct tc_env {
 	struct ring_buffer *rb;
 	int nr_cpus;
 	int nr_events;
+	int set; /* rule set the case runs against; the other holds decoys */
 	struct eg_event events[MAX_EVENTS];
 };
 
@@ -487,14 +488,22 @@ static int percpu_sum(struct tc_env *env, struct bpf_map *map, __u32 key, __u64 
 static int install(struct tc_env *env, const struct tc_case *c)
 {
 	struct egress *skel = env->skel;
-	int v4 = bpf_map__fd(skel->maps.eg_v4_rules);
-	int v6 = bpf_map__fd(skel->maps.eg_v6_rules);
+	struct bpf_map *m4[2] = { skel->maps.eg_v4_rules_0, skel->maps.eg_v4_rules_1 };
+	struct bpf_map *m6[2] = { skel->maps.eg_v6_rules_0, skel->maps.eg_v6_rules_1 };
+	int v4 = bpf_map__fd(m4[env->set]), v6 = bpf_map__fd(m6[env->set]);
+	/* The set not in force blocks everything: reading it would fail every case. */
+	struct eg_rule_val decoy = { .rule_id = 999, .action = EG_ACT_DROP };
+	struct eg_v4_key all4 = { .prefixlen = 0 };
+	struct eg_v6_key all6 = { .prefixlen = 0 };
+	struct eg_config cfg = c->cfg;
 	__u32 zero = 0;
-	int i, err;
+	int i, err = 0;
 
-	err = map_clear(skel->maps.eg_v4_rules);
-	if (!err)
-		err = map_clear(skel->maps.eg_v6_rules);
+	for (i = 0; i < 2 && !err; i++)
+		err = map_clear(m4[i]) ?: map_clear(m6[i]);
+	if (!err && (bpf_map_update_elem(bpf_map__fd(m4[!env->set]), &all4, &decoy, BPF_ANY) ||
+		     bpf_map_update_elem(bpf_map__fd(m6[!env->set]), &all6, &decoy, BPF_ANY)))
+		err = -errno;
 	if (!err)
 		err = map_clear(skel->maps.eg_rule_stats);
 	if (!err)
@@ -503,7 +512,8 @@ static int install(struct tc_env *env, const struct tc_case *c)
 		err = percpu_clear(env, skel->maps.eg_reasons);
 	if (err)
 		return err;
-	if (bpf_map_update_elem(bpf_map__fd(skel->maps.eg_config), &zero, &c->cfg, BPF_ANY))
+	cfg.active = env->set;
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.eg_config), &zero, &cfg, BPF_ANY))
 		return -errno;
 	for (i = 0; i < c->nr_rules; i++) {
 		const struct tc_rule *r = &c->rules[i];
@@ -698,9 +708,9 @@ static bool run_case(struct tc_env *env, const struct tc_case *c)
 	check_event(env, c, t0, t1, &res);
 report:
 	if (res.nr_fail)
-		printf("FAIL %s: %s\n", c->name, res.msg);
+		printf("FAIL %s [set %d]: %s\n", c->name, env->set, res.msg);
 	else
-		printf("PASS %s\n", c->name);
+		printf("PASS %s [set %d]\n", c->name, env->set);
 	return !res.nr_fail;
 }
 
@@ -770,6 +780,8 @@ int main(int argc, char **argv)
 		goto cleanup;
 	}
 
+	/* Every case runs against both rule sets, as eg_config.active picks them. */
+next_set:
 	while (getline(&line, &cap, f) > 0) {
 		lineno++;
 		if (line[strspn(line, " \t\n")] == '\0' || line[0] == '#')
@@ -786,6 +798,12 @@ int main(int argc, char **argv)
 	if (ferror(f)) {
 		pr_err("reading %s: %s", argv[1], strerror(errno));
 		goto cleanup;
+	}
+	if (env.set == 0) {
+		env.set = 1;
+		lineno = 0;
+		rewind(f);
+		goto next_set;
 	}
 	if (!passed && !failed) {
 		pr_err("%s holds no test case", argv[1]);
