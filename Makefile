@@ -6,13 +6,13 @@ DESTDIR ?=
 SBINDIR := $(PREFIX)/sbin
 MANDIR := $(PREFIX)/share/man
 
-BPF_OBJS := $(BUILD)/tc/egress.bpf.o
-SKELS := $(BUILD)/egress.skel.h
+BPF_OBJS := $(BUILD)/tc/egress.bpf.o $(BUILD)/tc/attrib.bpf.o
+SKELS := $(BUILD)/egress.skel.h $(BUILD)/attrib.skel.h
 
 LIB_SRCS := lib/log.c lib/ctl.c lib/addr.c
 AGENT_SRCS := agent/main.c agent/loader.c agent/policy.c agent/rules.c agent/attach.c \
 	      agent/netns.c agent/netlink.c agent/tc_attach.c agent/events.c agent/control.c \
-	      agent/state.c agent/format.c
+	      agent/state.c agent/format.c agent/reconcile.c
 CTL_SRCS := tools/egressctl.c
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
@@ -29,6 +29,10 @@ all: $(BINS) $(UNIT_BINS)
 $(BUILD)/egress.skel.h: $(BUILD)/tc/egress.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name egress > $@
+
+$(BUILD)/attrib.skel.h: $(BUILD)/tc/attrib.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name attrib > $@
 
 $(AGENT_OBJS) $(BUILD)/tc/tests/tc_unit.o: $(SKELS)
 

@@ -47,7 +47,7 @@ struct att_job {
 	size_t errlen;
 };
 
-enum { OP_ATTACH, OP_DETACH, OP_ADOPT };
+enum { OP_ATTACH, OP_DETACH, OP_ADOPT, OP_CHECK };
 
 static int tcx_attach(struct att_job *j)
 {
@@ -152,6 +152,33 @@ int eg_resolve_hook(const struct eg_loader *L, int pref)
 	return (pref == EG_HOOKP_TC || !L->feat.tcx) ? EG_ATT_TC : EG_ATT_TCX;
 }
 
+/* A tcx link outlives its device, detached; the kernel then reports ifindex 0. */
+static int tcx_alive(struct att_job *j)
+{
+	char path[PATH_MAX + 64];
+	/* struct bpf_link_info as of 6.6: tcx.ifindex follows the 8-aligned header. */
+	union {
+		struct bpf_link_info info;
+		__u8 raw[256];
+	} u = {};
+	__u32 len = sizeof(u), ifindex;
+	int fd, ret = 0;
+
+	link_pin_path(j->L, j->a, path, sizeof(path));
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return -ENOENT;
+	if (bpf_obj_get_info_by_fd(fd, &u.info, &len)) {
+		ret = -errno;
+	} else {
+		memcpy(&ifindex, u.raw + 16, sizeof(ifindex));
+		if (!u.info.prog_id || !ifindex)
+			ret = -ENOENT;
+	}
+	close(fd);
+	return ret;
+}
+
 static int att_job_run(void *arg)
 {
 	struct att_job *j = arg;
@@ -190,6 +217,18 @@ static int att_job_run(void *arg)
 			snprintf(j->err, j->errlen, "clsact on %s: %s", a->t.dev, a->note);
 		return ret;
 	}
+	if (j->op == OP_CHECK) {
+		if (if_nametoindex(a->t.dev) != (unsigned int)a->ifindex)
+			return -ENOENT; /* deleted, or deleted and added again */
+		if (a->hook == EG_ATT_TCX)
+			return tcx_alive(j);
+		bool present = false;
+
+		ret = eg_tc_query(&a->tc, EG_PROG_NAME, &present, a->note, sizeof(a->note));
+		if (ret == -ENODEV)
+			return -ENOENT;
+		return ret ?: (present ? 0 : -ENOENT);
+	}
 	if (j->op == OP_DETACH) {
 		if (a->hook == EG_ATT_TCX)
 			return tcx_detach(j);
@@ -225,7 +264,11 @@ int eg_attach(struct eg_loader *L, const struct eg_target *t, struct eg_attachme
 int eg_detach(struct eg_loader *L, struct eg_attachment *a, char *err, size_t errlen)
 {
 	struct att_job j = { .L = L, .a = a, .op = OP_DETACH, .err = err, .errlen = errlen };
-	int ret = eg_netns_run(&a->t, att_job_run, &j, err, errlen);
+	int ret;
+
+	if (!a->hook)
+		return 0; /* pending: nothing in the kernel */
+	ret = eg_netns_run(&a->t, att_job_run, &j, err, errlen);
 
 	/* A namespace or device that is gone took our hook with it. */
 	if (ret == -ENOENT || ret == -ENODEV) {
@@ -238,6 +281,30 @@ int eg_detach(struct eg_loader *L, struct eg_attachment *a, char *err, size_t er
 		return 0;
 	}
 	return ret;
+}
+
+int eg_attach_check(struct eg_loader *L, struct eg_attachment *a)
+{
+	char err[256];
+	struct att_job j = { .L = L, .a = a, .op = OP_CHECK, .err = err, .errlen = sizeof(err) };
+	int ret = eg_netns_run(&a->t, att_job_run, &j, err, sizeof(err));
+
+	return ret == -ENODEV ? -ENOENT : ret;
+}
+
+void eg_attach_release(struct eg_loader *L, struct eg_attachment *a)
+{
+	if (a->hook == EG_ATT_TCX) {
+		char path[PATH_MAX + 64];
+
+		link_pin_path(L, a, path, sizeof(path));
+		unlink(path);
+	}
+	a->hook = 0;
+	a->ifindex = 0;
+	a->netns_ino = 0;
+	a->netns_cookie = 0;
+	memset(&a->tc, 0, sizeof(a->tc));
 }
 
 int eg_attach_adopt(struct eg_loader *L, struct eg_attachment *a, char *err, size_t errlen)

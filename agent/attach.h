@@ -19,9 +19,10 @@ enum eg_att_hook {
 	EG_ATT_TC = 2,
 };
 
+/* An attachment with hook 0 is pending: wanted, waiting for its namespace or device. */
 struct eg_attachment {
 	struct eg_target t;
-	int hook; /* enum eg_att_hook */
+	int hook; /* enum eg_att_hook; 0 while pending */
 	int ifindex;
 	__u64 netns_ino;    /* identity of the namespace when attached */
 	__u64 netns_cookie; /* matches eg_event.netns_cookie */
@@ -39,6 +40,13 @@ int eg_detach(struct eg_loader *L, struct eg_attachment *a, char *err, size_t er
  * program in one atomic step. -ENOENT: it is gone (device or namespace).
  */
 int eg_attach_adopt(struct eg_loader *L, struct eg_attachment *a, char *err, size_t errlen);
+/*
+ * Is what we attached still in place? 0: yes; -ENOENT: gone (namespace
+ * replaced or deleted, device deleted, hook removed); other -errno: cannot tell.
+ */
+int eg_attach_check(struct eg_loader *L, struct eg_attachment *a);
+/* Drop what is left of a dead attachment (a tcx link pin) and make it pending. */
+void eg_attach_release(struct eg_loader *L, struct eg_attachment *a);
 /* The hook a preference (enum eg_hook_pref) gets on this kernel. */
 int eg_resolve_hook(const struct eg_loader *L, int pref);
 /* Same target (names), ignoring hook and ifindex. */

@@ -71,7 +71,10 @@ static void att_describe(const struct eg_attachment *a, char *buf, size_t len)
 	char t[128];
 
 	eg_target_format(&a->t, t, sizeof(t));
-	if (a->hook == EG_ATT_TC)
+	if (!a->hook)
+		snprintf(buf, len, "%s pending (namespace or device missing; %s attached when it "
+				   "appears)", t, a->from_policy ? "policy target," : "");
+	else if (a->hook == EG_ATT_TC)
 		snprintf(buf, len, "%s tc ifindex %d prio 0x%x%s", t, a->ifindex, a->tc.prio,
 			 a->tc.qdisc_created ? "" : " (clsact not ours)");
 	else
@@ -136,7 +139,7 @@ static int cmd_status(struct req *q)
 		eg_buf_json_str(b, a->t.netns);
 		eg_buf_printf(b, ",\"pid\":%d,\"hook\":\"%s\",\"ifindex\":%d,\"prio\":%u,"
 				 "\"qdisc_created\":%s,\"from_policy\":%s}",
-			      a->t.pid, eg_att_hook_name(a->hook), a->ifindex,
+			      a->t.pid, a->hook ? eg_att_hook_name(a->hook) : "pending", a->ifindex,
 			      a->hook == EG_ATT_TC ? a->tc.prio : 0,
 			      a->tc.qdisc_created ? "true" : "false",
 			      a->from_policy ? "true" : "false");

@@ -11,6 +11,8 @@
 #include "rules.h"
 #include "state.h"
 
+#define EG_MAX_WATCH 64
+
 struct eg_daemon {
 	struct eg_loader L;
 	struct eg_rules R;
@@ -25,13 +27,29 @@ struct eg_daemon {
 	int listen_fd;
 	int epfd;
 	bool stop;
+	/* Watching for namespaces and devices that come and go. */
+	int inotify_fd;
+	struct {
+		int fd;
+		__u64 ino;
+	} watch[EG_MAX_WATCH];
+	int nwatch;
+	bool reconcile_due;
+	time_t last_reconcile;
 };
+
+#define EG_TAG_WATCH (2ULL << 32) /* epoll tag of a link watcher: | fd */
 
 /* Reload the policy file: rules, mode, default and policy targets; whole or nothing. */
 int eg_daemon_reload(struct eg_daemon *D, struct eg_buf *out, char *err, size_t errlen);
 /* Attach the policy's targets that are not attached yet; failures become warnings in out. */
 void eg_daemon_attach_targets(struct eg_daemon *D, const struct eg_policy *pol, struct eg_buf *out);
 int eg_daemon_save(struct eg_daemon *D);
+
+/* reconcile.c: attachments follow namespaces and devices as they come and go. */
+int eg_watch_init(struct eg_daemon *D);
+void eg_watch_drain(struct eg_daemon *D, int fd);
+void eg_reconcile(struct eg_daemon *D);
 
 /* control.c */
 int eg_control_listen(struct eg_daemon *D);

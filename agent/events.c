@@ -194,7 +194,7 @@ void eg_events_close(struct eg_events *ev)
 	ring_buffer__free(ev->rb);
 	for (i = 0; i < ev->nfol; i++) {
 		/* Followers end cleanly: the stream is over, not broken. */
-		eg_ctl_send_end(ev->fol[i].fd, 0, "egressd is stopping");
+		eg_ctl_send_end(ev->fol[i].fd, 0, "%s", "");
 		close(ev->fol[i].fd);
 	}
 	if (ev->log && ev->log != stdout)

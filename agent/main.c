@@ -25,9 +25,11 @@
 
 #define EG_VERSION "0.1.0"
 #define EG_EVENTS_LOG_DEFAULT "/var/log/egressgate/events.jsonl"
+/* Safety net behind inotify and link events: how often attachments are checked. */
+#define EG_RECONCILE_SECONDS 2
 #define EG_DAEMON_LOG_DEFAULT "/var/log/egressgate/egressd.log"
 
-enum { TAG_RING = 1, TAG_LISTEN, TAG_SIGNAL, TAG_FOLLOWER_BASE };
+enum { TAG_RING = 1, TAG_LISTEN, TAG_SIGNAL, TAG_INOTIFY, TAG_FOLLOWER_BASE };
 
 int eg_daemon_save(struct eg_daemon *D)
 {
@@ -51,16 +53,22 @@ void eg_daemon_attach_targets(struct eg_daemon *D, const struct eg_policy *pol, 
 		/* A changed hook is a new attachment; the old one goes after it is in place. */
 		for (j = 0; j < D->atts.n; j++)
 			if (eg_target_same(&D->atts.v[j].t, t) &&
-			    D->atts.v[j].hook == eg_resolve_hook(&D->L, t->hook))
+			    (D->atts.v[j].hook ? D->atts.v[j].hook == eg_resolve_hook(&D->L, t->hook) :
+						 D->atts.v[j].t.hook == t->hook))
 				have = true;
 		if (have)
 			continue;
 		eg_target_format(t, name, sizeof(name));
 		if (eg_attach(&D->L, t, &a, err, sizeof(err))) {
-			pr_warn("%s:%d: cannot attach to %s: %s", D->config, t->line, name, err);
+			pr_warn("%s:%d: cannot attach to %s yet: %s; attached when it appears",
+				D->config, t->line, name, err);
 			if (out)
-				eg_buf_printf(out, "warning: line %d: cannot attach to %s: %s\n",
-					      t->line, name, err);
+				eg_buf_printf(out, "pending: line %d: %s: %s\n", t->line, name, err);
+			/* Wanted all the same: reconcile attaches it when it appears. */
+			memset(&a, 0, sizeof(a));
+			a.t = *t;
+			a.from_policy = true;
+			eg_att_list_add(&D->atts, &a);
 			continue;
 		}
 		a.from_policy = true;
@@ -76,6 +84,17 @@ void eg_daemon_attach_targets(struct eg_daemon *D, const struct eg_policy *pol, 
 	eg_daemon_save(D);
 }
 
+static bool replacement_live(struct eg_daemon *D, const struct eg_target *t)
+{
+	size_t i;
+
+	for (i = 0; i < D->atts.n; i++)
+		if (eg_target_same(&D->atts.v[i].t, t) &&
+		    D->atts.v[i].hook == eg_resolve_hook(&D->L, t->hook))
+			return true;
+	return false;
+}
+
 /* Policy targets removed from the file are detached; CLI attachments stay. */
 static void detach_dropped_targets(struct eg_daemon *D, const struct eg_policy *pol,
 				   struct eg_buf *out)
@@ -87,9 +106,18 @@ static void detach_dropped_targets(struct eg_daemon *D, const struct eg_policy *
 		char name[128], err[512] = "";
 		bool keep = !a->from_policy;
 
-		for (j = 0; j < pol->ntargets && !keep; j++)
-			keep = eg_target_same(&pol->targets[j], &a->t) &&
-			       a->hook == eg_resolve_hook(&D->L, pol->targets[j].hook);
+		for (j = 0; j < pol->ntargets && !keep; j++) {
+			const struct eg_target *t = &pol->targets[j];
+
+			if (!eg_target_same(t, &a->t))
+				continue;
+			if (a->hook ? a->hook == eg_resolve_hook(&D->L, t->hook) : a->t.hook == t->hook) {
+				keep = true;
+				continue;
+			}
+			/* The hook changed: the old one stays until the new one is in place. */
+			keep = !replacement_live(D, t);
+		}
 		if (keep) {
 			i++;
 			continue;
@@ -218,9 +246,16 @@ static void adopt_attachments(struct eg_daemon *D)
 		int ret;
 
 		eg_target_format(&a->t, name, sizeof(name));
+		if (!a->hook) {
+			eg_att_list_add(&D->atts, a); /* still pending */
+			continue;
+		}
 		ret = eg_attach_adopt(&D->L, a, err, sizeof(err));
 		if (ret == -ENOENT) {
-			pr_info("%s is gone (namespace or device removed); forgetting it", name);
+			pr_info("%s is gone (namespace or device removed); attached again when it "
+				"is back", name);
+			eg_attach_release(&D->L, a);
+			eg_att_list_add(&D->atts, a);
 			continue;
 		}
 		if (ret) {
@@ -248,8 +283,11 @@ static int cleanup(const char *run_dir, const char *pin_dir)
 	snprintf(D.pin_dir, sizeof(D.pin_dir), "%s", pin_dir);
 	snprintf(D.L.pin_dir, sizeof(D.L.pin_dir), "%s", pin_dir);
 	err = eg_state_load(run_dir, &old);
-	if (err)
-		pr_warn("cannot read %s/attachments: %s", run_dir, strerror(-err));
+	if (err) {
+		/* Without the record, removing pins would detach tcx links blindly. */
+		pr_err("cannot read %s/attachments (%s); nothing removed", run_dir, strerror(-err));
+		return 1;
+	}
 	for (i = 0; i < old.n; i++) {
 		char name[128], msg[512] = "";
 
@@ -324,8 +362,11 @@ static int run(struct eg_daemon *D)
 	err = ep_add(D->epfd, eg_events_epoll_fd(D->ev), TAG_RING, EPOLLIN) ?:
 	      ep_add(D->epfd, D->listen_fd, TAG_LISTEN, EPOLLIN) ?:
 	      ep_add(D->epfd, sfd, TAG_SIGNAL, EPOLLIN);
+	if (!err && !eg_watch_init(D))
+		err = ep_add(D->epfd, D->inotify_fd, TAG_INOTIFY, EPOLLIN);
 	if (err)
 		return err;
+	eg_reconcile(D);
 	notify_ready();
 	pr_info("ready: control socket %s", D->sock_path);
 	while (!D->stop) {
@@ -337,6 +378,10 @@ static int run(struct eg_daemon *D)
 
 			if (tag == TAG_RING) {
 				eg_events_poll(D->ev);
+			} else if (tag == TAG_INOTIFY) {
+				eg_watch_drain(D, D->inotify_fd);
+			} else if ((tag & ~0xffffffffULL) == EG_TAG_WATCH) {
+				eg_watch_drain(D, (int)(__u32)tag);
 			} else if (tag == TAG_LISTEN) {
 				int c = accept4(D->listen_fd, NULL, NULL, SOCK_CLOEXEC);
 
@@ -371,6 +416,8 @@ static int run(struct eg_daemon *D)
 			}
 		}
 		/* Followers dropped for being slow were closed by events.c. */
+		if (D->reconcile_due || time(NULL) - D->last_reconcile >= EG_RECONCILE_SECONDS)
+			eg_reconcile(D);
 	}
 	close(sfd);
 	return 0;
@@ -505,6 +552,7 @@ int main(int argc, char **argv)
 
 	D.started = time(NULL);
 	D.listen_fd = -1;
+	D.inotify_fd = -1;
 	if (!realpath(config, D.config))
 		snprintf(D.config, sizeof(D.config), "%s", config);
 	snprintf(D.run_dir, sizeof(D.run_dir), "%s", run_dir);

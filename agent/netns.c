@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -90,6 +92,44 @@ int eg_netns_run(const struct eg_target *t, int (*fn)(void *arg), void *arg, cha
 		return j.setns_err;
 	}
 	return j.ret;
+}
+
+int eg_netns_ino(const struct eg_target *t, __u64 *ino)
+{
+	char err[128];
+	struct stat st;
+	int fd = eg_netns_open(t, err, sizeof(err)), ret = 0;
+
+	if (fd < 0)
+		return fd;
+	if (fstat(fd, &st))
+		ret = -errno;
+	else
+		*ino = st.st_ino;
+	close(fd);
+	return ret;
+}
+
+static int open_link_watch(void *arg)
+{
+	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = RTMGRP_LINK };
+	int fd, err;
+
+	/* Opened here, the socket belongs to this namespace for good. */
+	fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_ROUTE);
+	if (fd < 0)
+		return -errno;
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int eg_netns_link_watch(const struct eg_target *t, char *err, size_t errlen)
+{
+	return eg_netns_run(t, open_link_watch, NULL, err, errlen);
 }
 
 int eg_netns_self_id(__u64 *ino, __u64 *cookie)

@@ -84,6 +84,7 @@ int eg_state_load(const char *run_dir, struct eg_att_list *l)
 	char path[PATH_MAX], line[512];
 	FILE *f;
 	int lineno = 0, err = 0;
+	bool v1 = false; /* no hook preference recorded: auto */
 
 	snprintf(path, sizeof(path), "%s/%s", run_dir, STATE_FILE);
 	f = fopen(path, "r");
@@ -97,7 +98,8 @@ int eg_state_load(const char *run_dir, struct eg_att_list *l)
 		char ns[EG_NETNS_NAME_MAX + 1], dev[IF_NAMESIZE + 1];
 
 		if (++lineno == 1) {
-			if (strncmp(line, STATE_VERSION, strlen(STATE_VERSION))) {
+			v1 = !strncmp(line, "egressgate-state-1", 18);
+			if (!v1 && strncmp(line, STATE_VERSION, strlen(STATE_VERSION))) {
 				pr_warn("%s: unknown format, ignored", path);
 				break;
 			}
@@ -105,7 +107,7 @@ int eg_state_load(const char *run_dir, struct eg_att_list *l)
 		}
 		if (sscanf(line, "%d %d %64s %d %16s %d %llu %llu %u %u %d %d %d", &a.hook,
 			   &a.t.kind, ns, &a.t.pid, dev, &a.ifindex, &ino, &cookie, &prio, &handle,
-			   &qc, &fp, &a.t.hook) != 13 ||
+			   &qc, &fp, &a.t.hook) != 13 - v1 ||
 		    strlen(ns) >= sizeof(a.t.netns) || strlen(dev) >= sizeof(a.t.dev)) {
 			pr_warn("%s:%d: unreadable line, ignored", path, lineno);
 			continue;

@@ -31,17 +31,8 @@ topo_up() {
 	T_PIN=/sys/fs/bpf/egt-$T_ID
 	T_RUN=$T_DIR/run
 	ip netns add $NS_DEP && ip netns add $NS_UP || return 1
-	ip link add veth0 netns $NS_DEP type veth peer name veth-up netns $NS_UP || return 1
-	in_dep ip link set lo up
-	in_dep ip link set veth0 up
-	in_dep ip addr add 192.0.2.2/24 dev veth0
-	in_dep ip -6 addr add 2001:db8:2::2/64 dev veth0 nodad
-	in_dep ip route add default via 192.0.2.1
-	in_dep ip -6 route add default via 2001:db8:2::1
 	in_up ip link set lo up
-	in_up ip link set veth-up up
-	in_up ip addr add 192.0.2.1/24 dev veth-up
-	in_up ip -6 addr add 2001:db8:2::1/64 dev veth-up nodad
+	veth_up || return 1
 	# The remote hosts are local addresses of the upstream namespace.
 	for a in 198.51.100.10/32 198.51.100.7/32 203.0.113.10/32; do in_up ip addr add $a dev lo; done
 	for a in 2001:db8:100::10/128 2001:db8:200::10/128; do in_up ip -6 addr add $a dev lo; done
@@ -50,6 +41,20 @@ topo_up() {
 		in_dep ping -6 -c1 -W1 2001:db8:2::1 >/dev/null 2>&1 && break
 		sleep 0.1
 	done
+}
+
+# The deploy side's veth pair, addresses and routes (also used to re-create them).
+veth_up() {
+	ip link add veth0 netns $NS_DEP type veth peer name veth-up netns $NS_UP || return 1
+	in_dep ip link set lo up
+	in_dep ip link set veth0 up
+	in_dep ip addr add 192.0.2.2/24 dev veth0
+	in_dep ip -6 addr add 2001:db8:2::2/64 dev veth0 nodad
+	in_dep ip route add default via 192.0.2.1
+	in_dep ip -6 route add default via 2001:db8:2::1
+	in_up ip link set veth-up up
+	in_up ip addr add 192.0.2.1/24 dev veth-up
+	in_up ip -6 addr add 2001:db8:2::1/64 dev veth-up nodad
 }
 
 topo_down() {
