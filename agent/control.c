@@ -428,6 +428,27 @@ static const struct {
 	{ "reload", cmd_reload },
 };
 
+/* Root, or a member of the configured group (primary or supplementary). */
+static bool peer_allowed(struct eg_daemon *D, int fd, const struct ucred *cred)
+{
+	gid_t groups[256];
+	socklen_t len = sizeof(groups);
+	size_t i;
+
+	if (cred->uid == 0)
+		return true;
+	if (D->sock_gid < 0)
+		return false;
+	if (cred->gid == (gid_t)D->sock_gid)
+		return true;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len))
+		return false;
+	for (i = 0; i < len / sizeof(gid_t); i++)
+		if (groups[i] == (gid_t)D->sock_gid)
+			return true;
+	return false;
+}
+
 int eg_control_listen(struct eg_daemon *D)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
@@ -444,7 +465,9 @@ int eg_control_listen(struct eg_daemon *D)
 		return -errno;
 	/* We hold the run-directory lock, so an existing socket is stale. */
 	unlink(D->sock_path);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) || chmod(D->sock_path, 0600) ||
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) ||
+	    (D->sock_gid >= 0 && chown(D->sock_path, 0, D->sock_gid)) ||
+	    chmod(D->sock_path, D->sock_gid >= 0 ? 0660 : 0600) ||
 	    listen(fd, 16)) {
 		err = -errno;
 		pr_err("control socket %s: %s", D->sock_path, strerror(-err));
@@ -469,9 +492,10 @@ bool eg_control_serve(struct eg_daemon *D, int fd)
 	/* A half-written request must not hold the daemon for long. */
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) || cred.uid != 0) {
-		pr_warn("control: refused a client with uid %d (root only)", (int)cred.uid);
-		eg_ctl_send_end(fd, EPERM, "permission denied: egressd accepts root only");
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen) || !peer_allowed(D, fd, &cred)) {
+		pr_warn("control: refused a client with uid %d gid %d", (int)cred.uid, (int)cred.gid);
+		eg_ctl_send_end(fd, EPERM, "permission denied: egressd accepts root%s only",
+				D->sock_gid >= 0 ? " and its control group" : "");
 		goto out;
 	}
 	err = eg_ctl_read_frame(fd, &type, buf, EG_CTL_MAX_FRAME, &len);

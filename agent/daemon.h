@@ -25,6 +25,8 @@ struct eg_daemon {
 	time_t started;
 	unsigned long reloads;
 	int listen_fd;
+	int metrics_fd; /* Prometheus endpoint, -1 when off */
+	int sock_gid; /* group allowed on the control socket besides root; -1: root only */
 	int epfd;
 	bool stop;
 	/* Watching for namespaces and devices that come and go. */

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <grp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "metrics.h"
 
 #define EG_VERSION "0.1.0"
 #define EG_EVENTS_LOG_DEFAULT "/var/log/egressgate/events.jsonl"
@@ -29,7 +31,7 @@
 #define EG_RECONCILE_SECONDS 2
 #define EG_DAEMON_LOG_DEFAULT "/var/log/egressgate/egressd.log"
 
-enum { TAG_RING = 1, TAG_LISTEN, TAG_SIGNAL, TAG_INOTIFY, TAG_FOLLOWER_BASE };
+enum { TAG_RING = 1, TAG_LISTEN, TAG_SIGNAL, TAG_INOTIFY, TAG_METRICS, TAG_FOLLOWER_BASE };
 
 int eg_daemon_save(struct eg_daemon *D)
 {
@@ -364,6 +366,8 @@ static int run(struct eg_daemon *D)
 	      ep_add(D->epfd, sfd, TAG_SIGNAL, EPOLLIN);
 	if (!err && !eg_watch_init(D))
 		err = ep_add(D->epfd, D->inotify_fd, TAG_INOTIFY, EPOLLIN);
+	if (!err && D->metrics_fd >= 0)
+		err = ep_add(D->epfd, D->metrics_fd, TAG_METRICS, EPOLLIN);
 	if (err)
 		return err;
 	eg_reconcile(D);
@@ -378,6 +382,9 @@ static int run(struct eg_daemon *D)
 
 			if (tag == TAG_RING) {
 				eg_events_poll(D->ev);
+			} else if (tag == TAG_METRICS) {
+				eg_events_poll(D->ev); /* egressgate_events_total is current */
+				eg_metrics_serve(D, D->metrics_fd);
 			} else if (tag == TAG_INOTIFY) {
 				eg_watch_drain(D, D->inotify_fd);
 			} else if ((tag & ~0xffffffffULL) == EG_TAG_WATCH) {
@@ -434,6 +441,9 @@ static void usage(FILE *f)
 		"  -e, --events-log FILE  event log (default " EG_EVENTS_LOG_DEFAULT ")\n"
 		"  -L, --log-file FILE    daemon log when not in the foreground\n"
 		"                         (default " EG_DAEMON_LOG_DEFAULT ")\n"
+		"  -m, --metrics ADDR     Prometheus metrics on ADDR:PORT (default "
+		EG_METRICS_ADDR_DEFAULT "; none: off)\n"
+		"  -G, --socket-group GROUP  members of GROUP may use the control socket too\n"
 		"  -p, --pin-dir DIR      bpffs pin directory (default " EG_PIN_DIR_DEFAULT ")\n"
 		"  -r, --run-dir DIR      run directory: socket, lock, state (default " EG_RUN_DIR_DEFAULT ")\n"
 		"  -l, --log-level LEVEL  error, warning, info (default) or debug\n"
@@ -450,6 +460,8 @@ int main(int argc, char **argv)
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "events-log", required_argument, NULL, 'e' },
 		{ "log-file", required_argument, NULL, 'L' },
+		{ "socket-group", required_argument, NULL, 'G' },
+		{ "metrics", required_argument, NULL, 'm' },
 		{ "pin-dir", required_argument, NULL, 'p' },
 		{ "run-dir", required_argument, NULL, 'r' },
 		{ "log-level", required_argument, NULL, 'l' },
@@ -459,8 +471,10 @@ int main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{}
 	};
-	static struct eg_daemon D;
+	static struct eg_daemon D = { .sock_gid = -1 };
 	const char *config = NULL, *events_log = NULL, *log_file = EG_DAEMON_LOG_DEFAULT;
+	const char *metrics_addr = EG_METRICS_ADDR_DEFAULT;
+	bool metrics_explicit = false;
 	const char *pin_dir = EG_PIN_DIR_DEFAULT, *run_dir = EG_RUN_DIR_DEFAULT;
 	bool foreground = false, check = false, do_cleanup = false;
 	struct eg_policy pol;
@@ -468,7 +482,7 @@ int main(int argc, char **argv)
 	int c, ret = 1, lockfd = -1;
 
 	eg_log_set_ident("egressd");
-	while ((c = getopt_long(argc, argv, "c:fe:L:p:r:l:hV", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "c:fe:L:G:m:p:r:l:hV", opts, NULL)) != -1) {
 		switch (c) {
 		case 'c':
 			config = optarg;
@@ -482,6 +496,20 @@ int main(int argc, char **argv)
 		case 'L':
 			log_file = optarg;
 			break;
+		case 'm':
+			metrics_addr = optarg;
+			metrics_explicit = true;
+			break;
+		case 'G': {
+			struct group *g = getgrnam(optarg);
+
+			if (!g) {
+				fprintf(stderr, "egressd: --socket-group: no group '%s'\n", optarg);
+				return 2;
+			}
+			D.sock_gid = g->gr_gid;
+			break;
+		}
 		case 'p':
 			pin_dir = optarg;
 			break;
@@ -553,6 +581,7 @@ int main(int argc, char **argv)
 	D.started = time(NULL);
 	D.listen_fd = -1;
 	D.inotify_fd = -1;
+	D.metrics_fd = -1;
 	if (!realpath(config, D.config))
 		snprintf(D.config, sizeof(D.config), "%s", config);
 	snprintf(D.run_dir, sizeof(D.run_dir), "%s", run_dir);
@@ -589,6 +618,17 @@ int main(int argc, char **argv)
 		goto out_loader;
 	if (eg_control_listen(&D))
 		goto out_events;
+	if (strcmp(metrics_addr, "none")) {
+		D.metrics_fd = eg_metrics_listen(metrics_addr, err, sizeof(err));
+		if (D.metrics_fd < 0 && metrics_explicit) {
+			pr_err("--metrics: %s", err);
+			goto out_events;
+		}
+		if (D.metrics_fd < 0)
+			pr_warn("metrics endpoint off: %s (choose another with --metrics ADDR)", err);
+		else
+			pr_info("metrics on http://%s/metrics", metrics_addr);
+	}
 	if (!foreground) {
 		int lfd;
 
@@ -614,6 +654,8 @@ int main(int argc, char **argv)
 out_events:
 	if (D.listen_fd >= 0)
 		close(D.listen_fd);
+	if (D.metrics_fd >= 0)
+		close(D.metrics_fd);
 	eg_events_close(D.ev);
 out_loader:
 	eg_rules_free(&D.R);

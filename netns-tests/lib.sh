@@ -114,7 +114,7 @@ egressd_start() {
 	printf '%s\n' "$policy" >"$T_DIR/policy"
 	mkdir -p "$T_RUN"
 	bg "$EGRESSD" --config "$T_DIR/policy" --foreground --pin-dir "$T_PIN" --run-dir "$T_RUN" \
-		--events-log "$T_DIR/events.jsonl" "$@" 2>>"$T_DIR/egressd.log"
+		--events-log "$T_DIR/events.jsonl" --metrics none "$@" 2>>"$T_DIR/egressd.log"
 	EGRESSD_PID=$!
 	wait_socket
 }
