@@ -71,3 +71,40 @@ test_background_daemon() {
 	for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 	grep -q 'enforcement stays in place' "$T_DIR/daemon.log" || return 1
 }
+
+# Type=notify: READY=1 reaches $NOTIFY_SOCKET once the guard is in force.
+test_systemd_notify() {
+	serve_http 198.51.100.10 8080 || return 1
+	cat >"$T_DIR/notify.py" <<'PYEOF'
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1]); s.settimeout(10)
+open(sys.argv[2], "w").write(s.recv(256).decode())
+PYEOF
+	bg $PY "$T_DIR/notify.py" "$T_DIR/notify.sock" "$T_DIR/notify.out"
+	for _ in $(seq 50); do [ -S "$T_DIR/notify.sock" ] && break; sleep 0.1; done
+	NOTIFY_SOCKET=$T_DIR/notify.sock egressd_start "block 198.51.100.0/24
+attach netns $NS_DEP dev veth0" || return 1
+	for _ in $(seq 50); do [ -s "$T_DIR/notify.out" ] && break; sleep 0.1; done
+	grep -q 'READY=1' "$T_DIR/notify.out" || fail "no READY=1" || return 1
+	[ "$(dep_curl http://198.51.100.10:8080/artifact.txt)" = 7 ] || return 1
+}
+
+# make install puts binaries, man pages, the unit and examples under DESTDIR.
+test_make_install() {
+	make -s -C "$EG_ROOT" install DESTDIR="$T_DIR/inst" PREFIX=/usr >/dev/null || return 1
+	local f
+	for f in usr/sbin/egressd usr/sbin/egressctl usr/share/man/man8/egressd.8 \
+		usr/share/man/man8/egressctl.8 usr/share/man/man5/egressgate.policy.5 \
+		usr/lib/systemd/system/egressd.service etc/egressgate/policy.example \
+		etc/logrotate.d/egressgate; do
+		[ -e "$T_DIR/inst/$f" ] || fail "missing $f" || return 1
+	done
+	grep -q '^ExecStart=/usr/sbin/egressd --config /etc/egressgate/policy --foreground' \
+		"$T_DIR/inst/usr/lib/systemd/system/egressd.service" || return 1
+	"$EGRESSD" --check --config "$T_DIR/inst/etc/egressgate/policy.example" >/dev/null || fail "example policy invalid" || return 1
+	for f in egressd.8 egressctl.8; do
+		MANWIDTH=80 man --warnings -l "$T_DIR/inst/usr/share/man/man8/$f" 2>&1 >/dev/null | grep . && fail "$f warns" && return 1
+	done
+	return 0
+}
