@@ -5,6 +5,8 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 SBINDIR := $(PREFIX)/sbin
 MANDIR := $(PREFIX)/share/man
+SYSCONFDIR ?= /etc
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 
 BPF_OBJS := $(BUILD)/tc/egress.bpf.o $(BUILD)/tc/attrib.bpf.o
 SKELS := $(BUILD)/egress.skel.h $(BUILD)/attrib.skel.h
@@ -81,10 +83,15 @@ demo: deps all
 	$(Q)scripts/demo.sh
 
 install: $(BINS)
-	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/egressgate $(DESTDIR)$(SYSCONFDIR)/logrotate.d
 	install -m 0755 $(BINS) $(DESTDIR)$(SBINDIR)/
 	install -m 0644 docs/man/egressd.8 docs/man/egressctl.8 $(DESTDIR)$(MANDIR)/man8/
 	install -m 0644 docs/man/egressgate.policy.5 $(DESTDIR)$(MANDIR)/man5/
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' dist/egressd.service.in \
+		>$(DESTDIR)$(UNITDIR)/egressd.service
+	install -m 0644 dist/policy.example $(DESTDIR)$(SYSCONFDIR)/egressgate/policy.example
+	install -m 0644 dist/logrotate.egressgate $(DESTDIR)$(SYSCONFDIR)/logrotate.d/egressgate
 
 clean:
 	$(call msg,CLEAN,$(BUILD))

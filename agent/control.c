@@ -96,6 +96,9 @@ static int cmd_status(struct req *q)
 				 "hook auto = %s\n",
 			      D->L.feat.kernel, D->L.feat.tcx ? "available" : "not available",
 			      D->L.feat.netns_cookie ? "available" : "not available", hook_auto);
+		eg_buf_printf(b, "attribution: %s\n",
+			      D->L.feat.attribution ? "on (cgroup socket hooks)" :
+						      "off (no cgroup v2 hooks)");
 		eg_buf_printf(b, "mode: %s\ndefault: %s\n", mode_name(D->R.mode),
 			      default_name(D->R.default_action));
 		eg_buf_printf(b, "rules: %zu IPv4 (capacity %u), %zu IPv6 (capacity %u)\n", D->R.n4,
@@ -123,12 +126,12 @@ static int cmd_status(struct req *q)
 	eg_buf_json_str(b, D->config);
 	eg_buf_printf(b, ",\"reloads\":%lu,\"kernel\":", D->reloads);
 	eg_buf_json_str(b, D->L.feat.kernel);
-	eg_buf_printf(b, ",\"features\":{\"tcx\":%s,\"clsact\":true,\"netns_cookie\":%s},"
+	eg_buf_printf(b, ",\"features\":{\"tcx\":%s,\"clsact\":true,\"netns_cookie\":%s,\"attribution\":%s},"
 			 "\"hook_auto\":\"%s\",\"mode\":\"%s\",\"default\":\"%s\","
 			 "\"rules\":{\"ipv4\":%zu,\"ipv6\":%zu,\"ipv4_capacity\":%u,"
 			 "\"ipv6_capacity\":%u},\"attachments\":[",
 		      D->L.feat.tcx ? "true" : "false", D->L.feat.netns_cookie ? "true" : "false",
-		      hook_auto, mode_name(D->R.mode), default_name(D->R.default_action), D->R.n4,
+		      D->L.feat.attribution ? "true" : "false", hook_auto, mode_name(D->R.mode), default_name(D->R.default_action), D->R.n4,
 		      D->R.n6, EG_MAX_V4_RULES, EG_MAX_V6_RULES);
 	for (i = 0; i < D->atts.n; i++) {
 		const struct eg_attachment *a = &D->atts.v[i];

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <mntent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,19 +42,100 @@ static __s64 clock_offset(void)
 	return ((__s64)r.tv_sec - m.tv_sec) * 1000000000LL + (r.tv_nsec - m.tv_nsec);
 }
 
+/* A task name is whatever the task set (prctl): printable ASCII only. */
+static void comm_format(const struct eg_owner *o, char *out)
+{
+	int i;
+
+	for (i = 0; i < EG_COMM_LEN && o->comm[i]; i++)
+		out[i] = o->comm[i] < 0x20 || o->comm[i] > 0x7e ? '?' : o->comm[i];
+	out[i] = '\0';
+}
+
+#define CGROUP_CACHE 64
+
+/*
+ * A cgroup v2 id is the kernfs file handle of the cgroup's directory, so its
+ * path comes from one open_by_handle_at() on the cgroup2 mount, no tree walk.
+ * Ids are never reused while the system runs: a small cache by id is never
+ * stale, and an id that cannot be resolved (cgroup gone, no
+ * CAP_DAC_READ_SEARCH) stays without a path. Only the main thread formats
+ * events.
+ */
+static const char *cgroup_path(__u64 id)
+{
+	static struct {
+		__u64 id;
+		char path[256];
+	} cache[CGROUP_CACHE];
+	static char mnt[PATH_MAX];
+	static int mnt_fd = -2;
+	union {
+		struct file_handle fh;
+		char buf[sizeof(struct file_handle) + sizeof(__u64)];
+	} h;
+	char proc[64], path[PATH_MAX];
+	size_t mlen;
+	ssize_t n;
+	int fd, slot = id % CGROUP_CACHE;
+
+	if (!id)
+		return "";
+	if (cache[slot].id == id)
+		return cache[slot].path;
+	if (mnt_fd == -2) {
+		FILE *f = setmntent("/proc/self/mounts", "r");
+		struct mntent *m;
+
+		mnt_fd = -1;
+		while (f && (m = getmntent(f))) {
+			if (!strcmp(m->mnt_type, "cgroup2")) {
+				snprintf(mnt, sizeof(mnt), "%s", m->mnt_dir);
+				mnt_fd = open(mnt, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+				break;
+			}
+		}
+		if (f)
+			endmntent(f);
+	}
+	if (mnt_fd < 0)
+		return "";
+	cache[slot].id = id;
+	cache[slot].path[0] = '\0';
+	h.fh.handle_bytes = sizeof(__u64);
+	h.fh.handle_type = 0xfe; /* FILEID_KERNFS */
+	memcpy(h.fh.f_handle, &id, sizeof(id));
+	fd = open_by_handle_at(mnt_fd, &h.fh, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return cache[slot].path;
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
+	n = readlink(proc, path, sizeof(path) - 1);
+	close(fd);
+	mlen = strlen(mnt);
+	if (n < (ssize_t)mlen || strncmp(path, mnt, mlen))
+		return cache[slot].path;
+	path[n] = '\0';
+	snprintf(cache[slot].path, sizeof(cache[slot].path), "%s", path[mlen] ? path + mlen : "/");
+	return cache[slot].path;
+}
+
 void eg_event_format(const struct eg_event_rec *r, bool json, struct eg_buf *b)
 {
 	const struct eg_event *e = &r->e;
 	int fam = e->flags & EG_EV_F_V6 ? 6 : 4;
-	char t[48], src[64], dst[64], pb[8];
+	char t[48], src[64], dst[64], pb[8], comm[EG_COMM_LEN + 1];
 	const char *proto = eg_proto_name(e->l4proto, pb, sizeof(pb));
 	bool ports = e->l4proto == 6 || e->l4proto == 17;
 
 	eg_time_format(r->realtime_ns, t, sizeof(t));
 	eg_addr_format(fam, e->saddr, src, sizeof(src));
 	eg_addr_format(fam, e->daddr, dst, sizeof(dst));
+	comm_format(&e->owner, comm);
 	if (!json) {
-		eg_buf_printf(b, "%s %-12s %-6s %s", t, eg_verdict_name(e->verdict), proto, src);
+		eg_buf_printf(b, "%s %-12s ", t, eg_verdict_name(e->verdict));
+		if (e->owner.pid)
+			eg_buf_printf(b, "%s (pid %u) ", comm, e->owner.pid);
+		eg_buf_printf(b, "%-6s %s", proto, src);
 		if (ports)
 			eg_buf_printf(b, ":%u", e->sport);
 		eg_buf_printf(b, " -> %s", dst);
@@ -81,8 +164,15 @@ void eg_event_format(const struct eg_event_rec *r, bool json, struct eg_buf *b)
 	eg_buf_printf(b, ",\"netns\":");
 	eg_buf_json_str(b, r->netns);
 	eg_buf_printf(b, ",\"ifindex\":%u,\"family\":%d,\"proto\":\"%s\",\"src\":\"%s\",\"sport\":%u,"
-			 "\"dst\":\"%s\",\"dport\":%u,\"tcp_flags\":%u,\"len\":%u}\n",
+			 "\"dst\":\"%s\",\"dport\":%u,\"tcp_flags\":%u,\"len\":%u,",
 		      e->ifindex, fam, proto, src, e->sport, dst, e->dport, e->tcp_flags, e->pkt_len);
+	/* The sending process; 0 and "" when the packet did not start on this host. */
+	eg_buf_printf(b, "\"pid\":%u,\"tid\":%u,\"comm\":", e->owner.pid, e->owner.tid);
+	eg_buf_json_str(b, comm);
+	eg_buf_printf(b, ",\"cgroup\":%llu,\"cgroup_path\":",
+		      (unsigned long long)e->owner.cgroup_id);
+	eg_buf_json_str(b, cgroup_path(e->owner.cgroup_id));
+	eg_buf_printf(b, "}\n");
 }
 
 static void emit_follower(struct eg_events *ev, const struct eg_event_rec *rec)

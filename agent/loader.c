@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <mntent.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mount.h>
@@ -12,6 +14,7 @@
 #include <bpf/libbpf.h>
 #include <linux/magic.h>
 
+#include "attrib.skel.h"
 #include "egress.skel.h"
 #include "egressgate.h"
 #include "loader.h"
@@ -131,6 +134,151 @@ static int pin_prog(struct eg_loader *L)
 	return 0;
 }
 
+static int unpin(const char *dir, const char *name)
+{
+	char path[PATH_MAX + 300];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (unlink(path) && errno != ENOENT) {
+		int err = -errno;
+
+		pr_err("cannot remove %s: %s", path, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+/* The attribution hooks and the names their links are pinned under, in PIN_DIR/links. */
+static const char *const attrib_pins[EG_ATTRIB_HOOKS] = {
+	EG_LINK_ATTRIB_CREATE,	 EG_LINK_ATTRIB_CONNECT4, EG_LINK_ATTRIB_CONNECT6,
+	EG_LINK_ATTRIB_SENDMSG4, EG_LINK_ATTRIB_SENDMSG6,
+};
+
+/* The root of the cgroup v2 hierarchy: the attribution hooks go there. */
+static int cgroup2_root_open(void)
+{
+	FILE *f = setmntent("/proc/self/mounts", "r");
+	struct mntent *m;
+	int fd = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while ((m = getmntent(f))) {
+		if (!strcmp(m->mnt_type, "cgroup2")) {
+			fd = open(m->mnt_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+			if (fd < 0)
+				fd = -errno;
+			break;
+		}
+	}
+	endmntent(f);
+	return fd;
+}
+
+/*
+ * Hook one program on the cgroup through the link pinned at PIN_DIR/links/NAME.
+ * A previous run's link on the same cgroup and hook gets the new program in
+ * place, so attribution has no gap; anything else there is replaced by a new
+ * link.
+ */
+static int attrib_link(struct eg_loader *L, int cg_fd, __u64 cg_id, struct bpf_program *prog,
+		       const char *name)
+{
+	enum bpf_attach_type type = bpf_program__expected_attach_type(prog);
+	int fd, err, prog_fd = bpf_program__fd(prog);
+	struct bpf_link_info info = {};
+	__u32 len = sizeof(info);
+	char dir[PATH_MAX + 8], path[PATH_MAX + 32];
+
+	snprintf(dir, sizeof(dir), "%s/links", L->pin_dir);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = bpf_obj_get(path);
+	if (fd >= 0) {
+		err = bpf_obj_get_info_by_fd(fd, &info, &len) ? -errno : 0;
+		if (!err && info.type == BPF_LINK_TYPE_CGROUP && info.cgroup.attach_type == type &&
+		    info.cgroup.cgroup_id == cg_id)
+			err = bpf_link_update(fd, prog_fd, NULL) ? -errno : 0;
+		else if (!err)
+			err = -ESTALE;
+		close(fd);
+		if (!err)
+			return 0;
+		pr_debug("link %s not reused (%s): attaching anew", path, strerror(-err));
+	}
+	fd = bpf_link_create(prog_fd, cg_fd, type, NULL);
+	if (fd < 0) {
+		err = -errno;
+		pr_warn("cannot attach %s to the cgroup v2 root: %s", bpf_program__name(prog),
+			strerror(-err));
+		return err;
+	}
+	/* The new link runs beside the old until the old pin, its last reference, goes. */
+	err = unpin(dir, name) ?: (bpf_obj_pin(fd, path) ? -errno : 0);
+	if (err)
+		pr_warn("cannot pin link at %s: %s", path, strerror(-err));
+	close(fd);
+	return err;
+}
+
+/*
+ * Process attribution is optional: where its programs cannot load or attach
+ * (no cgroup v2, no cgroup links), the classifier runs as before and events
+ * name no process.
+ */
+static void attrib_open(struct eg_loader *L, const char *maps_dir)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, opts, .pin_root_path = maps_dir);
+	struct bpf_program *progs[EG_ATTRIB_HOOKS];
+	char links_dir[PATH_MAX + 8];
+	struct attrib *skel;
+	int i, err, cg_fd = -1;
+	struct stat st;
+
+	snprintf(links_dir, sizeof(links_dir), "%s/links", L->pin_dir);
+	skel = attrib__open_opts(&opts);
+	if (!skel) {
+		err = -errno;
+		goto fail;
+	}
+	err = attrib__load(skel);
+	if (err)
+		goto fail;
+	cg_fd = cgroup2_root_open();
+	if (cg_fd < 0) {
+		err = cg_fd;
+		pr_warn("no cgroup v2 hierarchy to hook: %s", strerror(-err));
+		goto fail;
+	}
+	/* A cgroup's id is the inode number of its directory. */
+	if (fstat(cg_fd, &st) || (mkdir(links_dir, 0700) && errno != EEXIST)) {
+		err = -errno;
+		goto fail;
+	}
+	progs[0] = skel->progs.eg_owner_create;
+	progs[1] = skel->progs.eg_owner_conn4;
+	progs[2] = skel->progs.eg_owner_conn6;
+	progs[3] = skel->progs.eg_owner_send4;
+	progs[4] = skel->progs.eg_owner_send6;
+	for (i = 0; i < EG_ATTRIB_HOOKS && !err; i++)
+		err = attrib_link(L, cg_fd, st.st_ino, progs[i], attrib_pins[i]);
+	if (err)
+		goto fail;
+	close(cg_fd);
+	L->attrib = skel;
+	L->feat.attribution = true;
+	pr_info("process attribution on: sockets followed at socket(), connect() and sendmsg()");
+	return;
+fail:
+	/* Some hooks, or a previous run's, would make "off" untrue. */
+	for (i = 0; i < EG_ATTRIB_HOOKS; i++)
+		unpin(links_dir, attrib_pins[i]);
+	if (cg_fd >= 0)
+		close(cg_fd);
+	attrib__destroy(skel);
+	pr_warn("process attribution is off (%s): events will not name processes",
+		strerror(-err));
+}
+
 int eg_loader_open(struct eg_loader *L, const char *pin_dir)
 {
 	char maps_dir[PATH_MAX + 8], probe[PATH_MAX + 32];
@@ -186,6 +334,7 @@ int eg_loader_open(struct eg_loader *L, const char *pin_dir)
 	err = pin_prog(L);
 	if (err)
 		goto fail;
+	attrib_open(L, maps_dir);
 	return 0;
 fail:
 	egress__destroy(L->skel);
@@ -196,6 +345,8 @@ fail:
 void eg_loader_close(struct eg_loader *L)
 {
 	/* Pins and links stay: enforcement does not depend on the daemon. */
+	attrib__destroy(L->attrib);
+	L->attrib = NULL;
 	if (L->skel)
 		egress__destroy(L->skel);
 	L->skel = NULL;
@@ -204,22 +355,8 @@ void eg_loader_close(struct eg_loader *L)
 /* Every name egressgate pins; nothing else under the pin directory is touched. */
 static const char *const our_maps[] = {
 	"eg_config", "eg_v4_rules_0", "eg_v4_rules_1", "eg_v6_rules_0", "eg_v6_rules_1",
-	"eg_rule_stats", "eg_stats", "eg_reasons", "eg_events",
+	"eg_rule_stats", "eg_stats", "eg_reasons", "eg_events", "eg_sock_owner",
 };
-
-static int unpin(const char *dir, const char *name)
-{
-	char path[PATH_MAX + 300];
-
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	if (unlink(path) && errno != ENOENT) {
-		int err = -errno;
-
-		pr_err("cannot remove %s: %s", path, strerror(-err));
-		return err;
-	}
-	return 0;
-}
 
 static int rmdir_if_empty(const char *path)
 {
@@ -256,6 +393,8 @@ int eg_loader_unpin_all(const char *pin_dir)
 				err = unpin(dir, de->d_name) ?: err;
 		closedir(d);
 	}
+	for (i = 0; i < EG_ATTRIB_HOOKS; i++)
+		err = unpin(dir, attrib_pins[i]) ?: err;
 	err = rmdir_if_empty(dir) ?: err;
 	return rmdir_if_empty(pin_dir) ?: err;
 }

@@ -10,15 +10,18 @@
 #include <stdbool.h>
 
 struct egress;
+struct attrib;
 
 struct eg_features {
 	bool tcx;          /* tcx links (kernel 6.6+) */
 	bool netns_cookie; /* bpf_get_netns_cookie() from TC programs */
+	bool attribution;  /* events name the sending process: socket hooks attached */
 	char kernel[65];
 };
 
 struct eg_loader {
 	struct egress *skel;
+	struct attrib *attrib; /* NULL when attribution is off */
 	char pin_dir[PATH_MAX];
 	struct eg_features feat;
 	int prog_fd;
@@ -39,5 +42,12 @@ void eg_loader_route_libbpf_log(void);
 int eg_ncpus(void);
 
 #define EG_PROG_NAME "eg_tc_egress"
+/* Links of the attribution hooks on the cgroup v2 root, pinned under PIN_DIR/links. */
+#define EG_ATTRIB_HOOKS 5
+#define EG_LINK_ATTRIB_CREATE "attrib-create"
+#define EG_LINK_ATTRIB_CONNECT4 "attrib-connect4"
+#define EG_LINK_ATTRIB_CONNECT6 "attrib-connect6"
+#define EG_LINK_ATTRIB_SENDMSG4 "attrib-sendmsg4"
+#define EG_LINK_ATTRIB_SENDMSG6 "attrib-sendmsg6"
 
 #endif

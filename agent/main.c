@@ -591,9 +591,10 @@ int main(int argc, char **argv)
 		goto out_pol;
 	if (eg_loader_open(&D.L, pin_dir))
 		goto out_pol;
-	pr_info("kernel %s: tcx %s, netns cookies %s; maps %s", D.L.feat.kernel,
+	pr_info("kernel %s: tcx %s, netns cookies %s, attribution %s; maps %s", D.L.feat.kernel,
 		D.L.feat.tcx ? "available" : "not available (clsact only)",
 		D.L.feat.netns_cookie ? "available" : "not available",
+		D.L.feat.attribution ? "on" : "off",
 		D.L.maps_reused ? "adopted from an earlier egressd" : "created");
 	if (eg_rules_init(&D.R) || eg_rules_adopt(&D.R, &D.L)) {
 		pr_err("cannot read the pinned rule maps");

@@ -20,6 +20,7 @@
 #define EG_MAX_V6_RULES (1U << 20)   /* >= 1,000,000 IPv6 prefixes */
 #define EG_MAX_RULE_STATS (1U << 18) /* rules that have been hit at least once */
 #define EG_EVENTS_BYTES (1U << 22)   /* ring buffer of verdict events */
+#define EG_MAX_SOCK_OWNERS (1U << 16) /* sockets whose process is remembered (LRU) */
 
 /* Parser bounds: every loop in the data plane is bounded by one of these. */
 #define EG_MAX_VLAN_TAGS 2 /* 802.1ad outer + 802.1Q inner */
@@ -129,6 +130,20 @@ struct eg_rule_stat {
 	__u64 bytes;
 };
 
+#define EG_COMM_LEN 16 /* TASK_COMM_LEN */
+
+/*
+ * The process that created, connected or last sent on a socket, keyed by
+ * socket cookie. All zero when unknown: the packet did not start on this
+ * host, or attribution is off.
+ */
+struct eg_owner {
+	__u32 pid;              /* thread group id in the initial pid namespace */
+	__u32 tid;              /* the thread that did it */
+	__u64 cgroup_id;        /* cgroup v2 id (inode of the cgroup's directory) */
+	char comm[EG_COMM_LEN]; /* task name, NUL-terminated */
+};
+
 #define EG_EV_F_V6 0x01 /* addresses are IPv6 */
 
 /* A verdict event, written to the ring buffer after the verdict is taken. */
@@ -150,6 +165,7 @@ struct eg_event {
 	__u8 pad;
 	__u8 saddr[16];      /* IPv4 in the first 4 bytes */
 	__u8 daddr[16];
+	struct eg_owner owner; /* who sent it; looked up only for events */
 };
 
 #define EG_ASSERT_SIZE(type, size) \
@@ -159,7 +175,8 @@ EG_ASSERT_SIZE(struct eg_v4_key, 8);
 EG_ASSERT_SIZE(struct eg_v6_key, 20);
 EG_ASSERT_SIZE(struct eg_rule_val, 8);
 EG_ASSERT_SIZE(struct eg_rule_stat, 16);
-EG_ASSERT_SIZE(struct eg_event, 72);
+EG_ASSERT_SIZE(struct eg_owner, 32);
+EG_ASSERT_SIZE(struct eg_event, 104);
 
 /* Names of pinned objects under the pin directory. */
 #define EG_PIN_DIR_DEFAULT "/sys/fs/bpf/egressgate"

@@ -8,6 +8,21 @@
 
 #include "egressgate.h"
 
+/*
+ * Socket cookie -> the process that created, connected or last sent on it.
+ * Filled by the cgroup socket hooks of tc/attrib.bpf.c, read by the
+ * classifier only when it reports. The two objects share it through its pin;
+ * tc/attrib.bpf.c defines EG_MAPS_OWNER_ONLY to declare it alone.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, __u64);
+	__type(value, struct eg_owner);
+	__uint(max_entries, EG_MAX_SOCK_OWNERS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eg_sock_owner SEC(".maps");
+
+#ifndef EG_MAPS_OWNER_ONLY
 /* Global settings: mode and default verdict, one entry. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -71,5 +86,6 @@ struct {
 	__uint(max_entries, EG_EVENTS_BYTES);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } eg_events SEC(".maps");
+#endif /* EG_MAPS_OWNER_ONLY */
 
 #endif /* EG_MAPS_H */

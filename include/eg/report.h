@@ -48,6 +48,26 @@ struct eg_decision {
 	__u8 reason;  /* enum eg_reason */
 };
 
+#ifdef EG_CTX_TC
+/*
+ * The process a packet came from, by its socket's cookie. Only packets that
+ * started on this host carry a socket; forwarded ones and the kernel's own
+ * have none, and a socket created before attribution started and not
+ * connected or sent on since has no entry: the owner stays zero.
+ */
+static __always_inline void eg_owner_of(struct __sk_buff *skb, struct eg_owner *out)
+{
+	__u64 cookie = bpf_get_socket_cookie(skb);
+	struct eg_owner *o;
+
+	if (!cookie)
+		return;
+	o = bpf_map_lookup_elem(&eg_sock_owner, &cookie);
+	if (o)
+		__builtin_memcpy(out, o, sizeof(*out));
+}
+#endif
+
 static __always_inline void eg_emit(struct eg_ctx *ctx, const struct eg_pkt *p,
 				    const struct eg_decision *d, __u32 len)
 {
@@ -78,6 +98,10 @@ static __always_inline void eg_emit(struct eg_ctx *ctx, const struct eg_pkt *p,
 	e->pad = 0;
 	__builtin_memcpy(e->saddr, p->saddr, 16);
 	__builtin_memcpy(e->daddr, p->daddr, 16);
+	__builtin_memset(&e->owner, 0, sizeof(e->owner));
+#ifdef EG_CTX_TC
+	eg_owner_of(ctx, &e->owner);
+#endif
 	bpf_ringbuf_submit(e, 0);
 }
 

@@ -11,6 +11,8 @@
  * frame cut inside the Ethernet header cannot be tested here. Under test
  * run the skb belongs to the loopback device, and bpf_redirect() only
  * records the target: the program's TC_ACT_REDIRECT is returned as is.
+ * No process sends these frames and the attribution programs are not
+ * loaded, so every event's owner must be zero.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -625,6 +627,16 @@ static void check_event(struct tc_env *env, const struct tc_case *c, __u64 t0, _
 	ASSERT_EQ(res, e->ifindex, LOOPBACK_IFINDEX, "event ifindex");
 	ASSERT_EQ(res, e->hook, EG_HOOK_TC_EGRESS, "event hook");
 	ASSERT_EQ(res, e->pad, 0, "event pad");
+	/* No process sent these frames: the owner must be all zero, never stale bytes. */
+	ASSERT_EQ(res, e->owner.pid, 0, "event owner pid");
+	ASSERT_EQ(res, e->owner.tid, 0, "event owner tid");
+	ASSERT_EQ(res, e->owner.cgroup_id, 0, "event owner cgroup_id");
+	if (memcmp(e->owner.comm, (char[EG_COMM_LEN]){ 0 }, EG_COMM_LEN)) {
+		char hex[2 * EG_COMM_LEN + 1];
+
+		hex_encode((const __u8 *)e->owner.comm, EG_COMM_LEN, hex, sizeof(hex));
+		failf(res, "event owner comm (expected all zero, got %s)", hex);
+	}
 	if (m & EV_VERDICT)
 		ASSERT_ENUM(res, e->verdict, x->verdict, "EG_V_", "event verdict");
 	if (m & EV_ACTION)
