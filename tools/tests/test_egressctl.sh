@@ -429,7 +429,8 @@ follow_until_signal() {
 	reply '[{"D": "ev1\n"}, {"D": "ev2\n"}, {"hold": true}]'
 	"$CTL" --socket "$SOCK" events --follow >"$T/out" 2>"$T/err" &
 	pid=$!
-	for _ in $(seq 50); do
+	# Generous: a loaded machine may take a while to start the client.
+	for _ in $(seq 300); do
 		[ "$(wc -l <"$T/out")" -ge 2 ] && break
 		sleep 0.1
 	done
