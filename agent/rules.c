@@ -241,6 +241,22 @@ static void clear_stats(struct eg_loader *L, __u32 id)
 	bpf_map_delete_elem(L->fd_rule_stats, &id);
 }
 
+/* A rule leaves the policy: its counters are reported once, then forgotten. */
+static void retire(struct eg_loader *L, const struct eg_rentry *e)
+{
+	__u64 packets = 0, bytes = 0;
+	char s[EG_PREFIX_STR];
+
+	eg_rules_hits(L, e->id, &packets, &bytes);
+	if (packets) {
+		eg_prefix_format(&e->r.pfx, s, sizeof(s));
+		pr_info("rule %u (%s %s) removed after %llu packets, %llu bytes", e->id,
+			eg_action_name(e->r.action), s, (unsigned long long)packets,
+			(unsigned long long)bytes);
+	}
+	clear_stats(L, e->id);
+}
+
 /* Make one set hold exactly the table: delete what differs, then write every rule. */
 static int sync_set(struct eg_loader *L, int set, struct eg_rules *T)
 {
@@ -358,7 +374,7 @@ int eg_rules_apply_policy(struct eg_rules *R, struct eg_loader *L, const struct 
 			strerror(-ret));
 	for (i = 0; i < R->cap; i++)
 		if (R->tab[i].used && !eg_rules_find(&next, &R->tab[i].r.pfx))
-			clear_stats(L, R->tab[i].id);
+			retire(L, &R->tab[i]);
 	next.mode = R->mode;
 	next.default_action = R->default_action;
 	next.generation = R->generation;

@@ -119,8 +119,8 @@ egressd_start() {
 	wait_socket
 }
 
-wait_socket() {
-	for _ in $(seq 100); do
+wait_socket() { # [tries of 50 ms, default 100]
+	for _ in $(seq "${WAIT_TRIES:-100}"); do
 		[ -S "$T_RUN/egressd.sock" ] && ctl status >/dev/null 2>&1 && return 0
 		sleep 0.05
 	done

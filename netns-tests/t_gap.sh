@@ -103,3 +103,36 @@ test_hundred_reloads_no_gap() {
 	gap_finish || return 1
 	ctl status --json | $PY -c 'import json,sys; s=json.load(sys.stdin); assert s["reloads"]==100, s["reloads"]' || return 1
 }
+
+# Capacity is explicit: a policy past a map's capacity is refused whole, a
+# rule past it is an error; 1M prefixes load and are enforced.
+test_capacity_one_million() {
+	serve_http 198.51.100.10 8080 || return 1
+	$PY - "$T_DIR" "$NS_DEP" <<'PYEOF'
+import sys
+d, ns = sys.argv[1], sys.argv[2]
+n = 1 << 20
+with open(d + "/full", "w") as f:
+    f.write("block 198.51.100.0/24\n")
+    # 10.0.0.0/8 and 100.64.0.0/10 hold enough /32s; none is the test's traffic.
+    for i in range(n - 1):
+        f.write("drop 10.%d.%d.%d\n" % (i >> 16, (i >> 8) & 255, i & 255))
+    f.write("attach netns %s dev veth0\n" % ns)
+with open(d + "/over", "w") as f:
+    for i in range(n + 1):
+        f.write("drop 10.%d.%d.%d\n" % (i >> 16, (i >> 8) & 255, i & 255))
+PYEOF
+	"$EGRESSD" --check --config "$T_DIR/over" 2>"$T_DIR/err" && fail "over-capacity policy accepted" && return 1
+	grep -q "over: 1048577 IPv4 rules exceed the capacity of 1048576" "$T_DIR/err" || fail "$(cat "$T_DIR/err")" || return 1
+	local t0 t1
+	t0=$(date +%s%N)
+	WAIT_TRIES=2400 egressd_start "$(cat "$T_DIR/full")" || return 1
+	t1=$(date +%s%N)
+	note "1048576 prefixes loaded and enforced in $(((t1 - t0) / 1000000)) ms"
+	[ "$(dep_curl http://198.51.100.10:8080/artifact.txt)" = 7 ] || return 1
+	ctl block 203.0.113.0/24 2>"$T_DIR/err" && fail "rule past capacity accepted" && return 1
+	grep -q "the IPv4 rule map is full (1048576 rules)" "$T_DIR/err" || fail "$(cat "$T_DIR/err")" || return 1
+	[ "$(dep_curl http://198.51.100.10:8080/artifact.txt)" = 7 ] || fail "block rule lost" || return 1
+	ctl unblock 10.15.255.254 >/dev/null || return 1
+	ctl block 203.0.113.0/24 >/dev/null || fail "rule refused after making room" || return 1
+}
