@@ -21,7 +21,7 @@
 
 const char *eg_att_hook_name(int hook)
 {
-	return hook == EG_ATT_TCX ? "tcx" : hook == EG_ATT_TC ? "tc" : "?";
+	return hook == EG_ATT_TCX ? "tcx" : hook == EG_ATT_TC ? "tc" : "pending";
 }
 
 bool eg_target_same(const struct eg_target *a, const struct eg_target *b)

@@ -29,6 +29,7 @@ struct eg_attachment {
 	struct eg_tc_att tc;
 	bool from_policy; /* attached because the policy file says so */
 	char note[256];   /* what the operator should know, e.g. a foreign qdisc */
+	char last_err[256]; /* why a pending attachment is still pending */
 };
 
 const char *eg_att_hook_name(int hook);

@@ -72,8 +72,8 @@ static void att_describe(const struct eg_attachment *a, char *buf, size_t len)
 
 	eg_target_format(&a->t, t, sizeof(t));
 	if (!a->hook)
-		snprintf(buf, len, "%s pending (namespace or device missing; %s attached when it "
-				   "appears)", t, a->from_policy ? "policy target," : "");
+		snprintf(buf, len, "%s pending: %.160s", t,
+			 a->last_err[0] ? a->last_err : "namespace or device missing");
 	else if (a->hook == EG_ATT_TC)
 		snprintf(buf, len, "%s tc ifindex %d prio 0x%x%s", t, a->ifindex, a->tc.prio,
 			 a->tc.qdisc_created ? "" : " (clsact not ours)");
@@ -105,7 +105,7 @@ static int cmd_status(struct req *q)
 			      EG_MAX_V4_RULES, D->R.n6, EG_MAX_V6_RULES);
 		eg_buf_printf(b, "attachments: %zu\n", D->atts.n);
 		for (i = 0; i < D->atts.n; i++) {
-			char d[256];
+			char d[512];
 
 			att_describe(&D->atts.v[i], d, sizeof(d));
 			eg_buf_printf(b, "  %s\n", d);
@@ -477,6 +477,9 @@ int eg_control_listen(struct eg_daemon *D)
 		close(fd);
 		return err;
 	}
+	/* Group members must be able to reach the socket, not read the directory. */
+	if (D->sock_gid >= 0 && chmod(D->run_dir, 0711))
+		pr_warn("cannot open %s to group members: %s", D->run_dir, strerror(errno));
 	D->listen_fd = fd;
 	return 0;
 }

@@ -355,7 +355,8 @@ void eg_loader_close(struct eg_loader *L)
 /* Every name egressgate pins; nothing else under the pin directory is touched. */
 static const char *const our_maps[] = {
 	"eg_config", "eg_v4_rules_0", "eg_v4_rules_1", "eg_v6_rules_0", "eg_v6_rules_1",
-	"eg_rule_stats", "eg_stats", "eg_reasons", "eg_events", "eg_sock_owner",
+	"eg_rule_stats", "eg_stats", "eg_reasons", "eg_events", "eg_names_0", "eg_names_1",
+	"eg_dns_ports", "eg_sock_owner",
 };
 
 static int rmdir_if_empty(const char *path)

@@ -235,13 +235,18 @@ static int lock_run_dir(const char *run_dir)
 }
 
 /* Point what an earlier egressd attached at the new program, without a gap. */
-static void adopt_attachments(struct eg_daemon *D)
+static int adopt_attachments(struct eg_daemon *D)
 {
 	struct eg_att_list old = {};
 	size_t i;
+	int err;
 
-	if (eg_state_load(D->run_dir, &old))
-		return;
+	err = eg_state_load(D->run_dir, &old);
+	if (err) {
+		/* Without the record, what is attached would be neither adopted nor removable. */
+		eg_att_list_free(&old);
+		return err;
+	}
 	for (i = 0; i < old.n; i++) {
 		struct eg_attachment *a = &old.v[i];
 		char name[128], err[512] = "";
@@ -272,6 +277,7 @@ static void adopt_attachments(struct eg_daemon *D)
 		eg_att_list_add(&D->atts, a);
 	}
 	eg_att_list_free(&old);
+	return 0;
 }
 
 static int cleanup(const char *run_dir, const char *pin_dir)
@@ -589,6 +595,19 @@ int main(int argc, char **argv)
 	lockfd = lock_run_dir(run_dir);
 	if (lockfd < 0)
 		goto out_pol;
+	/* Before anything changes: a bad --metrics must not leave half a start behind. */
+	if (strcmp(metrics_addr, "none")) {
+		D.metrics_fd = eg_metrics_listen(metrics_addr, err, sizeof(err));
+		if (D.metrics_fd < 0 && metrics_explicit) {
+			fprintf(stderr, "egressd: --metrics: %s\n", err);
+			ret = D.metrics_fd == -EINVAL ? 2 : 1;
+			goto out_pol;
+		}
+		if (D.metrics_fd < 0)
+			pr_warn("metrics endpoint off: %s (choose another with --metrics ADDR)", err);
+		else
+			pr_info("metrics on http://%s/metrics", metrics_addr);
+	}
 	if (eg_loader_open(&D.L, pin_dir))
 		goto out_pol;
 	pr_info("kernel %s: tcx %s, netns cookies %s, attribution %s; maps %s", D.L.feat.kernel,
@@ -607,7 +626,8 @@ int main(int argc, char **argv)
 	pr_info("policy %s applied: %zu rules, mode %s, default %s", D.config, pol.nrules,
 		pol.mode == EG_MODE_MONITOR ? "monitor" : "enforce",
 		pol.default_action == EG_ACT_ALLOW ? "allow" : "deny");
-	adopt_attachments(&D);
+	if (adopt_attachments(&D))
+		goto out_loader;
 	eg_daemon_attach_targets(&D, &pol, NULL);
 	detach_dropped_targets(&D, &pol, NULL);
 
@@ -619,17 +639,7 @@ int main(int argc, char **argv)
 		goto out_loader;
 	if (eg_control_listen(&D))
 		goto out_events;
-	if (strcmp(metrics_addr, "none")) {
-		D.metrics_fd = eg_metrics_listen(metrics_addr, err, sizeof(err));
-		if (D.metrics_fd < 0 && metrics_explicit) {
-			pr_err("--metrics: %s", err);
-			goto out_events;
-		}
-		if (D.metrics_fd < 0)
-			pr_warn("metrics endpoint off: %s (choose another with --metrics ADDR)", err);
-		else
-			pr_info("metrics on http://%s/metrics", metrics_addr);
-	}
+
 	if (!foreground) {
 		int lfd;
 

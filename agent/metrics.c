@@ -322,8 +322,8 @@ void eg_metrics_render(struct eg_daemon *D, struct eg_buf *b)
 	       "IPv6 neighbour discovery packets passed without judgement.");
 	stat_sample(b, D, "egressgate_ndp_passed_total", EG_S_NDP);
 	family(b, "egressgate_drop_reasons_total", "counter",
-	       "Packets dropped or rejected (or, in monitor mode, that would have been), by "
-	       "reason.");
+	       "Packets by reason: why a packet was dropped or rejected (or would have been, in "
+	       "monitor mode), and header problems met even when the packet passed.");
 	for (i = EG_R_NONE + 1; i < EG_R_MAX; i++)
 		if (!percpu_sum(D->L.fd_reasons, i, &v))
 			sample1(b, "egressgate_drop_reasons_total", "reason", eg_reason_name(i), v);

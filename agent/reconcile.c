@@ -138,7 +138,12 @@ void eg_reconcile(struct eg_daemon *D)
 		}
 		ret = eg_attach(&D->L, &a->t, &fresh, err, sizeof(err));
 		if (ret) {
-			pr_debug("%s still pending: %s", name, err);
+			/* Missing targets are expected; anything else is said once. */
+			if (strcmp(err, a->last_err) && ret != -ENOENT && ret != -ENODEV)
+				pr_warn("%s cannot be attached: %s", name, err);
+			else
+				pr_debug("%s still pending: %s", name, err);
+			snprintf(a->last_err, sizeof(a->last_err), "%s", err);
 			i++;
 			continue;
 		}

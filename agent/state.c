@@ -100,7 +100,9 @@ int eg_state_load(const char *run_dir, struct eg_att_list *l)
 		if (++lineno == 1) {
 			v1 = !strncmp(line, "egressgate-state-1", 18);
 			if (!v1 && strncmp(line, STATE_VERSION, strlen(STATE_VERSION))) {
-				pr_warn("%s: unknown format, ignored", path);
+				pr_err("%s: unknown format; it records what egressgate attached: "
+				       "fix or remove it", path);
+				err = -EPROTO;
 				break;
 			}
 			continue;
@@ -109,8 +111,9 @@ int eg_state_load(const char *run_dir, struct eg_att_list *l)
 			   &a.t.kind, ns, &a.t.pid, dev, &a.ifindex, &ino, &cookie, &prio, &handle,
 			   &qc, &fp, &a.t.hook) != 13 - v1 ||
 		    strlen(ns) >= sizeof(a.t.netns) || strlen(dev) >= sizeof(a.t.dev)) {
-			pr_warn("%s:%d: unreadable line, ignored", path, lineno);
-			continue;
+			pr_err("%s:%d: unreadable line; fix or remove the file", path, lineno);
+			err = -EPROTO;
+			break;
 		}
 		strcpy(a.t.netns, strcmp(ns, "-") ? ns : "");
 		strcpy(a.t.dev, dev);

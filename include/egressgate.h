@@ -26,6 +26,15 @@
 #define EG_MAX_VLAN_TAGS 2 /* 802.1ad outer + 802.1Q inner */
 #define EG_MAX_V6_EXT 8    /* IPv6 extension headers walked */
 
+/* Names: full DNS names, matched on label boundaries, most specific first. */
+#define EG_MAX_NAME_RULES (1U << 17) /* >= 100,000 name rules */
+#define EG_NAME_MAX 253              /* characters, without the trailing dot */
+#define EG_NAME_BUF 256              /* power of two: indexes are masked with it */
+#define EG_MAX_LABELS 127
+#define EG_DNS_MAX_QUESTIONS 4       /* more is judged unparseable */
+#define EG_MAX_DNS_PORTS 16          /* ports besides 53 a policy may add */
+#define EG_DNS_MSG_MAX 1024          /* refusals are built for queries up to this size */
+
 /* Rule id 0 means "no rule": the default verdict was applied. */
 #define EG_RULE_NONE 0
 
@@ -74,6 +83,9 @@ enum eg_reason {
 	EG_R_TRUNC_L4,      /* TCP/UDP/ICMP header cut short */
 	EG_R_BAD_L4,        /* TCP data offset invalid */
 	EG_R_REJECT_FAILED, /* could not build the RST; dropped instead */
+	EG_R_DNS_BAD,       /* traffic on a DNS port that is not a DNS query */
+	EG_R_DNS_POINTER,   /* compression pointer in a query name: not judged */
+	EG_R_NAME_BAD,      /* a name too long, with too many labels or bad bytes */
 	EG_R_MAX,
 };
 
@@ -104,8 +116,44 @@ struct eg_config {
 	__u8 mode;           /* enum eg_mode */
 	__u8 default_action; /* EG_ACT_ALLOW or EG_ACT_BLOCK */
 	__u8 active;         /* rule set in force: 0 or 1 */
-	__u8 pad;
+	__u8 dns_rcode;      /* answer to a refused query: EG_DNS_REFUSED or EG_DNS_NXDOMAIN */
 	__u32 generation;    /* bumped on every policy apply */
+	__u64 name_seed;     /* key of the name hash; chosen once, kept in the pinned map */
+	__u8 quic_block;     /* drop QUIC Initial packets (UDP/443) so clients use TCP */
+	__u8 pad[7];
+};
+
+#define EG_DNS_REFUSED 5
+#define EG_DNS_NXDOMAIN 3
+
+/*
+ * Name rules are keyed by a keyed 64-bit hash of the lowercased name, so a
+ * lookup per label boundary finds every rule that could apply. One entry
+ * serves both an exact rule (=name) and a subtree rule (*.name); a plain
+ * `name` rule fills both.
+ */
+struct eg_name_key {
+	__u64 hash;
+};
+
+struct eg_name_val {
+	__u32 exact_id;   /* rule for the name itself; 0: none */
+	__u32 sub_id;     /* rule for names below it; 0: none */
+	__u8 exact_action;
+	__u8 sub_action;
+	__u8 pad[2];
+	__u32 len;        /* length of the name: a cheap check against a hash collision */
+};
+
+/* Where a name was seen. */
+enum eg_name_src {
+	EG_NSRC_NONE = 0,
+	EG_NSRC_DNS,     /* DNS query over UDP */
+	EG_NSRC_DNS_TCP, /* DNS query over TCP */
+	EG_NSRC_SNI,     /* TLS ClientHello server_name */
+	EG_NSRC_HTTP,    /* HTTP Host header */
+	EG_NSRC_LEARNED, /* destination learned from a DNS answer */
+	EG_NSRC_MAX,
 };
 
 struct eg_v4_key {
@@ -166,17 +214,22 @@ struct eg_event {
 	__u8 saddr[16];      /* IPv4 in the first 4 bytes */
 	__u8 daddr[16];
 	struct eg_owner owner; /* who sent it; looked up only for events */
+	__u8 name_src;         /* enum eg_name_src; EG_NSRC_NONE: no name */
+	__u8 pad2[7];
+	char name[EG_NAME_BUF]; /* NUL-terminated, lowercased */
 };
 
 #define EG_ASSERT_SIZE(type, size) \
 	_Static_assert(sizeof(type) == (size), #type " layout changed")
-EG_ASSERT_SIZE(struct eg_config, 8);
+EG_ASSERT_SIZE(struct eg_config, 24);
+EG_ASSERT_SIZE(struct eg_name_key, 8);
+EG_ASSERT_SIZE(struct eg_name_val, 16);
 EG_ASSERT_SIZE(struct eg_v4_key, 8);
 EG_ASSERT_SIZE(struct eg_v6_key, 20);
 EG_ASSERT_SIZE(struct eg_rule_val, 8);
 EG_ASSERT_SIZE(struct eg_rule_stat, 16);
 EG_ASSERT_SIZE(struct eg_owner, 32);
-EG_ASSERT_SIZE(struct eg_event, 104);
+EG_ASSERT_SIZE(struct eg_event, 368);
 
 /* Names of pinned objects under the pin directory. */
 #define EG_PIN_DIR_DEFAULT "/sys/fs/bpf/egressgate"

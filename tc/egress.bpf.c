@@ -11,6 +11,7 @@
 #include "eg/report.h"
 #include "eg/match.h"
 #include "eg/reject.h"
+#include "eg/l7.h"
 
 /* Enough for Ethernet, two VLAN tags, IPv6 with a few extension headers and TCP. */
 #define EG_PULL_LEN 256
@@ -19,15 +20,19 @@ SEC("tc")
 int eg_tc_egress(struct __sk_buff *skb)
 {
 	struct eg_decision d = {};
+	struct eg_dns_info dns = {};
+	struct eg_l7 l7 = {};
 	struct eg_pkt p = {};
+	struct eg_scratch *s;
 	struct eg_config *cfg;
 	__u32 zero = 0;
-	int err, l4_err, ret = EG_RET_PASS;
+	int err, l4_err, l7_err = 0, ret = EG_RET_PASS;
 	__u32 len = eg_pkt_len(skb); /* before a reject rewrites the packet */
 
 	eg_count(&eg_stats, EG_S_PACKETS);
 	cfg = bpf_map_lookup_elem(&eg_config, &zero);
-	if (!cfg)
+	s = bpf_map_lookup_elem(&eg_scratch, &zero);
+	if (!cfg || !s)
 		return EG_RET_PASS; /* cannot happen: array maps always hold index 0 */
 
 	eg_pull(skb, EG_PULL_LEN);
@@ -45,11 +50,30 @@ int eg_tc_egress(struct __sk_buff *skb)
 		return EG_RET_PASS;
 	}
 
-	eg_decide(cfg, &p, err, &d);
+	if (!err)
+		l7_err = eg_l7_judge(skb, cfg, &p, s, &l7, &dns);
+	if (l7_err < 0) {
+		/* It must carry a name and cannot be read: enforce mode drops it. */
+		eg_count(&eg_reasons, -l7_err);
+		d.action = EG_ACT_DROP;
+		d.name_src = l7.name_src;
+		eg_settle(cfg, &d, -l7_err);
+	} else {
+		eg_decide(cfg, &p, err, &l7, &d);
+	}
 	/* Monitor mode reports what enforce would do: only TCP can be reset. */
-	if (d.verdict == EG_V_WOULD_REJECT && !eg_can_rst(&p))
+	if (d.verdict == EG_V_WOULD_REJECT && !eg_can_rst(&p) && l7.kind != EG_L7_DNS_UDP)
 		d.verdict = EG_V_WOULD_DROP;
-	if (d.verdict == EG_V_REJECT) {
+	if (d.verdict == EG_V_REJECT && l7.kind == EG_L7_DNS_UDP) {
+		/* A refused query gets its answer at once: resolvers fail fast. */
+		if (!eg_dns_refuse_tc(skb, cfg, &p, &dns, s)) {
+			ret = bpf_redirect(skb->ifindex, BPF_F_INGRESS);
+		} else {
+			d.verdict = EG_V_DROP;
+			eg_count(&eg_reasons, EG_R_REJECT_FAILED);
+			ret = EG_RET_DROP;
+		}
+	} else if (d.verdict == EG_V_REJECT) {
 		if (eg_can_rst(&p) && !eg_reject_tc(skb, &p)) {
 			ret = bpf_redirect(skb->ifindex, BPF_F_INGRESS);
 		} else {
@@ -68,7 +92,7 @@ int eg_tc_egress(struct __sk_buff *skb)
 		eg_count(&eg_reasons, d.reason);
 	eg_count_rule(d.rule_id, len);
 	if (d.verdict != EG_V_PASS && d.verdict != EG_V_ALLOW)
-		eg_emit(skb, &p, &d, len);
+		eg_emit(skb, &p, &d, len, d.name_src ? s->best : NULL);
 	return ret;
 }
 

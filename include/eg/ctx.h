@@ -12,6 +12,12 @@
 #include <linux/pkt_cls.h>
 #include <bpf/bpf_helpers.h>
 
+/*
+ * Clamp a length for the verifier: clang drops a plain `x &= mask` when it
+ * can prove the bound from earlier code, which the verifier cannot.
+ */
+#define eg_mask(x, m) asm volatile("%0 &= " #m : "+r"(x))
+
 #if defined(EG_CTX_TC)
 #define eg_ctx __sk_buff
 #define EG_HOOK EG_HOOK_TC_EGRESS
@@ -37,6 +43,12 @@ static __always_inline __u32 eg_ifindex(struct __sk_buff *ctx)
 static __always_inline __u32 eg_pkt_len(struct __sk_buff *ctx)
 {
 	return ctx->len;
+}
+
+/* Copy len (1..max) bytes at off; 0 or a negative error. */
+static __always_inline int eg_load_bytes(struct __sk_buff *ctx, __u32 off, void *to, __u32 len)
+{
+	return bpf_skb_load_bytes(ctx, off, to, len);
 }
 
 /* Headers the parser needs must be in the linear part for direct access. */
@@ -78,6 +90,11 @@ static __always_inline __u32 eg_pkt_len(struct xdp_md *ctx)
 static __always_inline int eg_pull(struct xdp_md *ctx, __u32 len)
 {
 	return 0;
+}
+
+static __always_inline int eg_load_bytes(struct xdp_md *ctx, __u32 off, void *to, __u32 len)
+{
+	return bpf_xdp_load_bytes(ctx, off, to, len);
 }
 #else
 #error "define EG_CTX_TC or EG_CTX_XDP before including the egressgate core"

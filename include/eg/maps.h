@@ -80,6 +80,44 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } eg_reasons SEC(".maps");
 
+/* Name hash -> exact and subtree rules; two sets, like the prefix rules. */
+#define EG_NAME_MAP(name)                                      \
+	struct {                                               \
+		__uint(type, BPF_MAP_TYPE_HASH);               \
+		__type(key, struct eg_name_key);               \
+		__type(value, struct eg_name_val);             \
+		__uint(max_entries, EG_MAX_NAME_RULES);        \
+		__uint(map_flags, BPF_F_NO_PREALLOC);          \
+		__uint(pinning, LIBBPF_PIN_BY_NAME);           \
+	} name SEC(".maps")
+
+EG_NAME_MAP(eg_names_0);
+EG_NAME_MAP(eg_names_1);
+
+/* UDP/TCP ports besides 53 whose traffic is DNS (policy `dns-port`). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, __u16);
+	__type(value, __u8);
+	__uint(max_entries, EG_MAX_DNS_PORTS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eg_dns_ports SEC(".maps");
+
+/* Per-CPU scratch space for names and DNS messages: too big for the stack. */
+struct eg_scratch {
+	char text[EG_NAME_BUF];	 /* the name being matched, lowercased */
+	char best[EG_NAME_BUF];	 /* the name that decided the verdict */
+	__u8 wire[EG_NAME_BUF];	 /* a DNS name as it is on the wire */
+	__u8 msg[EG_DNS_MSG_MAX]; /* a DNS answer being built */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct eg_scratch);
+	__uint(max_entries, 1);
+} eg_scratch SEC(".maps");
+
 /* struct eg_event records for egressd. */
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);

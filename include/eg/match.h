@@ -9,6 +9,14 @@
 #include "eg/maps.h"
 #include "eg/parse.h"
 #include "eg/report.h"
+#include "eg/name.h"
+
+enum eg_l7_kind {
+	EG_L7_NONE = 0,
+	EG_L7_DNS_UDP,  /* a DNS query over UDP: refused with an answer */
+	EG_L7_DNS_TCP,  /* a DNS query over TCP: refused with a reset */
+	EG_L7_DNS_CTRL, /* a TCP segment to a DNS port without payload */
+};
 
 static __always_inline struct eg_rule_val *eg_match_prefix(const struct eg_config *cfg,
 							   const struct eg_pkt *p)
@@ -61,17 +69,31 @@ static __always_inline void eg_settle(const struct eg_config *cfg, struct eg_dec
 	}
 }
 
+/* What the payload told: a name and the rule it matched (see eg/l7.h). */
+struct eg_l7 {
+	__u8 kind;      /* enum eg_l7_kind */
+	__u8 name_src;  /* enum eg_name_src; EG_NSRC_NONE: no name seen */
+	__u8 pad[2];
+	struct eg_name_hit hit; /* rule_id 0: no name rule matched */
+};
+
 /*
  * Decide for a parsed packet. parse_err < 0: the addresses could not be read.
+ * The candidates are the longest matching prefix and, when the payload
+ * carried a name, the most specific name rule; the stricter wins, so a name
+ * in a packet (which its sender chooses) never lifts a prefix block. The
+ * default applies only when neither matched.
  */
 static __always_inline void eg_decide(const struct eg_config *cfg, const struct eg_pkt *p,
-				      int parse_err, struct eg_decision *d)
+				      int parse_err, const struct eg_l7 *l7,
+				      struct eg_decision *d)
 {
 	bool deny = cfg->default_action == EG_ACT_BLOCK || cfg->default_action == EG_ACT_DROP;
 	struct eg_rule_val *r;
 
 	d->rule_id = EG_RULE_NONE;
 	d->reason = EG_R_NONE;
+	d->name_src = l7->name_src;
 	if (parse_err < 0) {
 		/* Cannot be judged: fail closed only when the policy denies by default. */
 		d->action = deny ? EG_ACT_DROP : EG_ACT_ALLOW;
@@ -82,9 +104,18 @@ static __always_inline void eg_decide(const struct eg_config *cfg, const struct 
 	if (r) {
 		d->rule_id = r->rule_id;
 		d->action = r->action;
-		eg_settle(cfg, d, r->action == EG_ACT_DROP ? EG_R_RULE_DROP : EG_R_RULE_BLOCK);
+	}
+	if (l7->hit.rule_id && l7->hit.action > d->action) {
+		d->rule_id = l7->hit.rule_id;
+		d->action = l7->hit.action;
+	}
+	if (d->rule_id) {
+		eg_settle(cfg, d, d->action == EG_ACT_DROP ? EG_R_RULE_DROP : EG_R_RULE_BLOCK);
 		return;
 	}
+	/* A DNS port's TCP handshake carries no name: its queries are judged instead. */
+	if (l7->kind == EG_L7_DNS_CTRL)
+		deny = false;
 	d->action = deny ? cfg->default_action : EG_ACT_ALLOW;
 	eg_settle(cfg, d, EG_R_DEFAULT_DENY);
 }

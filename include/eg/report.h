@@ -43,9 +43,10 @@ static __always_inline void eg_count_rule(__u32 rule_id, __u32 len)
 
 struct eg_decision {
 	__u32 rule_id;
-	__u8 action;  /* enum eg_action that applied */
-	__u8 verdict; /* enum eg_verdict */
-	__u8 reason;  /* enum eg_reason */
+	__u8 action;   /* enum eg_action that applied */
+	__u8 verdict;  /* enum eg_verdict */
+	__u8 reason;   /* enum eg_reason */
+	__u8 name_src; /* enum eg_name_src: the packet carried a name */
 };
 
 #ifdef EG_CTX_TC
@@ -68,8 +69,9 @@ static __always_inline void eg_owner_of(struct __sk_buff *skb, struct eg_owner *
 }
 #endif
 
+/* name: the name the packet carried (d->name_src says where), or NULL. */
 static __always_inline void eg_emit(struct eg_ctx *ctx, const struct eg_pkt *p,
-				    const struct eg_decision *d, __u32 len)
+				    const struct eg_decision *d, __u32 len, const char *name)
 {
 	struct eg_event *e = bpf_ringbuf_reserve(&eg_events, sizeof(*e), 0);
 
@@ -102,6 +104,12 @@ static __always_inline void eg_emit(struct eg_ctx *ctx, const struct eg_pkt *p,
 #ifdef EG_CTX_TC
 	eg_owner_of(ctx, &e->owner);
 #endif
+	e->name_src = name ? d->name_src : EG_NSRC_NONE;
+	__builtin_memset(e->pad2, 0, sizeof(e->pad2));
+	if (name)
+		__builtin_memcpy(e->name, name, EG_NAME_BUF);
+	else
+		e->name[0] = '\0';
 	bpf_ringbuf_submit(e, 0);
 }
 

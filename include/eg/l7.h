@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The payload stage: find a name in the packet (a DNS question; later TLS
+ * SNI and HTTP Host) and the most specific rule it matches. Returns 0, or a
+ * negative reason when traffic that must carry a name cannot be read: such
+ * traffic is dropped in enforce mode whatever the default.
+ */
+#ifndef EG_L7_H
+#define EG_L7_H
+
+#include "eg/dns.h"
+#include "eg/match.h"
+
+static __always_inline int eg_l7_judge(struct eg_ctx *ctx, const struct eg_config *cfg,
+				       const struct eg_pkt *p, struct eg_scratch *s,
+				       struct eg_l7 *l7, struct eg_dns_info *dns)
+{
+	__u32 off, len;
+	int ret;
+
+	if (!p->l4_ok || (p->l4proto != IPPROTO_UDP && p->l4proto != IPPROTO_TCP) ||
+	    !eg_is_dns_port(p->dport))
+		return 0;
+	if (p->l4proto == IPPROTO_UDP) {
+		if (p->l4_len < sizeof(struct udphdr))
+			return -EG_R_DNS_BAD;
+		off = p->l4_off + sizeof(struct udphdr);
+		len = p->l4_len - sizeof(struct udphdr);
+		l7->kind = EG_L7_DNS_UDP;
+		l7->name_src = EG_NSRC_DNS;
+	} else {
+		__u8 pfx[2];
+
+		if (p->l4_len <= p->tcp_doff) {
+			l7->kind = EG_L7_DNS_CTRL;
+			return 0;
+		}
+		/* DNS over TCP: a 2-byte length, then the message, whole in this segment. */
+		off = p->l4_off + p->tcp_doff;
+		len = p->l4_len - p->tcp_doff;
+		if (len < 2 || eg_load_bytes(ctx, off, pfx, 2))
+			return -EG_R_DNS_BAD;
+		if (((__u32)pfx[0] << 8 | pfx[1]) > len - 2)
+			return -EG_R_DNS_BAD;
+		len = (__u32)pfx[0] << 8 | pfx[1];
+		off += 2;
+		l7->kind = EG_L7_DNS_TCP;
+		l7->name_src = EG_NSRC_DNS_TCP;
+	}
+	ret = eg_dns_judge(ctx, cfg, off, len, s, &l7->hit, dns);
+	if (!dns->have_name)
+		l7->name_src = EG_NSRC_NONE;
+	return ret;
+}
+
+#endif /* EG_L7_H */
