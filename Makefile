@@ -11,10 +11,10 @@ UNITDIR ?= $(PREFIX)/lib/systemd/system
 BPF_OBJS := $(BUILD)/tc/egress.bpf.o $(BUILD)/tc/attrib.bpf.o
 SKELS := $(BUILD)/egress.skel.h $(BUILD)/attrib.skel.h
 
-LIB_SRCS := lib/log.c lib/ctl.c lib/addr.c
+LIB_SRCS := lib/log.c lib/ctl.c lib/addr.c lib/name.c
 AGENT_SRCS := agent/main.c agent/loader.c agent/policy.c agent/rules.c agent/attach.c \
 	      agent/netns.c agent/netlink.c agent/tc_attach.c agent/events.c agent/control.c \
-	      agent/state.c agent/format.c agent/reconcile.c \
+	      agent/state.c agent/format.c agent/reconcile.c agent/names.c \
 	      agent/metrics.c
 CTL_SRCS := tools/egressctl.c
 

@@ -101,8 +101,13 @@ static int cmd_status(struct req *q)
 						      "off (no cgroup v2 hooks)");
 		eg_buf_printf(b, "mode: %s\ndefault: %s\n", mode_name(D->R.mode),
 			      default_name(D->R.default_action));
-		eg_buf_printf(b, "rules: %zu IPv4 (capacity %u), %zu IPv6 (capacity %u)\n", D->R.n4,
-			      EG_MAX_V4_RULES, D->R.n6, EG_MAX_V6_RULES);
+		eg_buf_printf(b, "rules: %zu IPv4 (capacity %u), %zu IPv6 (capacity %u), %zu names "
+				 "(capacity %u)\n",
+			      D->R.n4, EG_MAX_V4_RULES, D->R.n6, EG_MAX_V6_RULES, D->R.N.n,
+			      EG_MAX_NAME_RULES);
+		eg_buf_printf(b, "dns: refused queries answered %s; quic %s\n",
+			      D->R.dns_rcode == EG_DNS_NXDOMAIN ? "NXDOMAIN" : "REFUSED",
+			      D->R.quic_block ? "blocked (clients fall back to TCP)" : "allowed");
 		eg_buf_printf(b, "attachments: %zu\n", D->atts.n);
 		for (i = 0; i < D->atts.n; i++) {
 			char d[512];
@@ -129,10 +134,14 @@ static int cmd_status(struct req *q)
 	eg_buf_printf(b, ",\"features\":{\"tcx\":%s,\"clsact\":true,\"netns_cookie\":%s,\"attribution\":%s},"
 			 "\"hook_auto\":\"%s\",\"mode\":\"%s\",\"default\":\"%s\","
 			 "\"rules\":{\"ipv4\":%zu,\"ipv6\":%zu,\"ipv4_capacity\":%u,"
-			 "\"ipv6_capacity\":%u},\"attachments\":[",
+			 "\"ipv6_capacity\":%u,\"names\":%zu,\"names_capacity\":%u},"
+			 "\"dns_rcode\":\"%s\",\"quic\":\"%s\",\"attachments\":[",
 		      D->L.feat.tcx ? "true" : "false", D->L.feat.netns_cookie ? "true" : "false",
-		      D->L.feat.attribution ? "true" : "false", hook_auto, mode_name(D->R.mode), default_name(D->R.default_action), D->R.n4,
-		      D->R.n6, EG_MAX_V4_RULES, EG_MAX_V6_RULES);
+		      D->L.feat.attribution ? "true" : "false", hook_auto, mode_name(D->R.mode),
+		      default_name(D->R.default_action), D->R.n4, D->R.n6, EG_MAX_V4_RULES,
+		      EG_MAX_V6_RULES, D->R.N.n, EG_MAX_NAME_RULES,
+		      D->R.dns_rcode == EG_DNS_NXDOMAIN ? "nxdomain" : "refused",
+		      D->R.quic_block ? "block" : "allow");
 	for (i = 0; i < D->atts.n; i++) {
 		const struct eg_attachment *a = &D->atts.v[i];
 
@@ -279,10 +288,34 @@ static int cmd_detach(struct req *q)
 	return 0;
 }
 
+static int cmd_rule_name(struct req *q, int act, const char *name, const char *comment)
+{
+	struct eg_nrule r = {};
+	char s[EG_NAME_BUF + 8];
+	__u32 id;
+	int err;
+
+	if (eg_name_parse(name, &r.pat, q->err, sizeof(q->err)))
+		return -EINVAL;
+	if (comment) {
+		if (eg_comment_check(comment, q->err, sizeof(q->err)))
+			return -EINVAL;
+		strcpy(r.comment, comment);
+	}
+	r.action = act;
+	err = eg_rules_set_name(&q->D->R, &q->D->L, &r, &id, q->err, sizeof(q->err));
+	if (err)
+		return err;
+	eg_name_format(&r.pat, s, sizeof(s));
+	pr_info("rule %u: %s name %s (runtime)", id, eg_action_name(act), s);
+	eg_buf_printf(&q->out, "rule %u: %s name %s\n", id, eg_action_name(act), s);
+	return 0;
+}
+
 static int cmd_rule(struct req *q)
 {
 	const char *action = opt(q, "action"), *prefix = opt(q, "prefix"),
-		   *comment = opt(q, "comment");
+		   *comment = opt(q, "comment"), *name = opt(q, "name");
 	struct eg_rule r = {};
 	char s[EG_PREFIX_STR];
 	int act, err;
@@ -290,8 +323,12 @@ static int cmd_rule(struct req *q)
 
 	if (!action || (act = eg_action_parse(action)) < 0)
 		return fail(q, -EINVAL, "action must be block, drop, allow or monitor");
+	if (name && prefix)
+		return fail(q, -EINVAL, "give prefix= or name=, not both");
+	if (name)
+		return cmd_rule_name(q, act, name, comment);
 	if (!prefix)
-		return fail(q, -EINVAL, "missing prefix=");
+		return fail(q, -EINVAL, "missing prefix= or name=");
 	if (eg_prefix_parse(prefix, &r.pfx, q->err, sizeof(q->err)))
 		return -EINVAL;
 	if (comment) {
@@ -309,9 +346,35 @@ static int cmd_rule(struct req *q)
 	return 0;
 }
 
+static int cmd_unblock_name(struct req *q, const char *name)
+{
+	struct eg_name_pat pat;
+	struct eg_nentry old;
+	char s[EG_NAME_BUF + 8];
+	__u64 pk = 0, by = 0;
+	int err;
+
+	if (eg_name_parse(name, &pat, q->err, sizeof(q->err)))
+		return -EINVAL;
+	if (eg_names_find(&q->D->R.N, &pat))
+		eg_rules_hits(&q->D->L, eg_names_find(&q->D->R.N, &pat)->id, &pk, &by);
+	err = eg_rules_remove_name(&q->D->R, &q->D->L, &pat, &old, q->err, sizeof(q->err));
+	if (err)
+		return err;
+	eg_name_format(&pat, s, sizeof(s));
+	pr_info("rule %u removed: %s name %s, %llu hits", old.id, eg_action_name(old.r.action), s,
+		(unsigned long long)pk);
+	eg_buf_printf(&q->out, "removed rule %u: %s name %s (%llu packets)\n", old.id,
+		      eg_action_name(old.r.action), s, (unsigned long long)pk);
+	return 0;
+}
+
 static int cmd_unblock(struct req *q)
 {
 	const char *prefix = opt(q, "prefix");
+
+	if (opt(q, "name"))
+		return cmd_unblock_name(q, opt(q, "name"));
 	struct eg_rentry old;
 	struct eg_prefix p;
 	__u64 pk = 0, by = 0;
@@ -319,7 +382,7 @@ static int cmd_unblock(struct req *q)
 	int err;
 
 	if (!prefix)
-		return fail(q, -EINVAL, "missing prefix=");
+		return fail(q, -EINVAL, "missing prefix= or name=");
 	if (eg_prefix_parse(prefix, &p, q->err, sizeof(q->err)))
 		return -EINVAL;
 	if (eg_rules_find(&q->D->R, &p))
@@ -337,7 +400,8 @@ static int cmd_unblock(struct req *q)
 
 static int cmd_rules(struct req *q)
 {
-	size_t n, i;
+	struct eg_nentry **names;
+	size_t n, i, nn, k;
 	struct eg_rentry **v = eg_rules_sorted(&q->D->R, &n);
 	struct eg_buf *b = &q->out;
 
@@ -346,8 +410,8 @@ static int cmd_rules(struct req *q)
 	if (q->json)
 		eg_buf_printf(b, "[");
 	else
-		eg_buf_printf(b, "%-6s %-8s %-40s %12s %14s  %s\n", "ID", "ACTION", "PREFIX",
-			      "PACKETS", "BYTES", "COMMENT");
+		eg_buf_printf(b, "%-6s %-8s %-40s %12s %14s  %s\n", "ID", "ACTION",
+			      "PREFIX / NAME", "PACKETS", "BYTES", "COMMENT");
 	for (i = 0; i < n; i++) {
 		char s[EG_PREFIX_STR];
 		__u64 pk, by;
@@ -367,9 +431,33 @@ static int cmd_rules(struct req *q)
 		eg_buf_json_str(b, v[i]->r.comment);
 		eg_buf_printf(b, "}");
 	}
+	free(v);
+	names = eg_rules_sorted_names(&q->D->R, &nn);
+	if (!names)
+		return fail(q, -ENOMEM, "out of memory");
+	for (k = 0; k < nn; k++) {
+		char s[EG_NAME_BUF + 8];
+		__u64 pk, by;
+
+		eg_name_format(&names[k]->r.pat, s, sizeof(s));
+		eg_rules_hits(&q->D->L, names[k]->id, &pk, &by);
+		if (!q->json) {
+			eg_buf_printf(b, "%-6u %-8s name %-35s %12llu %14llu  %s\n", names[k]->id,
+				      eg_action_name(names[k]->r.action), s, (unsigned long long)pk,
+				      (unsigned long long)by, names[k]->r.comment);
+			continue;
+		}
+		eg_buf_printf(b, "%s{\"id\":%u,\"action\":\"%s\",\"name\":", n + k ? "," : "",
+			      names[k]->id, eg_action_name(names[k]->r.action));
+		eg_buf_json_str(b, s);
+		eg_buf_printf(b, ",\"packets\":%llu,\"bytes\":%llu,\"line\":%d,\"comment\":",
+			      (unsigned long long)pk, (unsigned long long)by, names[k]->r.line);
+		eg_buf_json_str(b, names[k]->r.comment);
+		eg_buf_printf(b, "}");
+	}
+	free(names);
 	if (q->json)
 		eg_buf_printf(b, "]\n");
-	free(v);
 	return 0;
 }
 

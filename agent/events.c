@@ -123,7 +123,7 @@ void eg_event_format(const struct eg_event_rec *r, bool json, struct eg_buf *b)
 {
 	const struct eg_event *e = &r->e;
 	int fam = e->flags & EG_EV_F_V6 ? 6 : 4;
-	char t[48], src[64], dst[64], pb[8], comm[EG_COMM_LEN + 1];
+	char t[48], src[64], dst[64], pb[8], comm[EG_COMM_LEN + 1], name[EG_NAME_BUF + 1];
 	const char *proto = eg_proto_name(e->l4proto, pb, sizeof(pb));
 	bool ports = e->l4proto == 6 || e->l4proto == 17;
 
@@ -131,6 +131,12 @@ void eg_event_format(const struct eg_event_rec *r, bool json, struct eg_buf *b)
 	eg_addr_format(fam, e->saddr, src, sizeof(src));
 	eg_addr_format(fam, e->daddr, dst, sizeof(dst));
 	comm_format(&e->owner, comm);
+	/* The kernel wrote it; it is not trusted to be terminated or printable. */
+	memcpy(name, e->name, EG_NAME_BUF);
+	name[EG_NAME_BUF] = '\0';
+	for (char *c = name; *c; c++)
+		if ((unsigned char)*c < 0x21 || (unsigned char)*c > 0x7e)
+			*c = '?';
 	if (!json) {
 		eg_buf_printf(b, "%s %-12s ", t, eg_verdict_name(e->verdict));
 		if (e->owner.pid)
@@ -141,6 +147,9 @@ void eg_event_format(const struct eg_event_rec *r, bool json, struct eg_buf *b)
 		eg_buf_printf(b, " -> %s", dst);
 		if (ports)
 			eg_buf_printf(b, ":%u", e->dport);
+		if (e->name_src && e->name[0])
+			eg_buf_printf(b, " name %s (%s)", name,
+				      eg_name_src_name(e->name_src));
 		if (e->rule_id)
 			eg_buf_printf(b, " rule %u (%s %s%s%s%s)", e->rule_id,
 				      eg_action_name(e->action), r->prefix,
@@ -166,6 +175,9 @@ void eg_event_format(const struct eg_event_rec *r, bool json, struct eg_buf *b)
 	eg_buf_printf(b, ",\"ifindex\":%u,\"family\":%d,\"proto\":\"%s\",\"src\":\"%s\",\"sport\":%u,"
 			 "\"dst\":\"%s\",\"dport\":%u,\"tcp_flags\":%u,\"len\":%u,",
 		      e->ifindex, fam, proto, src, e->sport, dst, e->dport, e->tcp_flags, e->pkt_len);
+	eg_buf_printf(b, "\"name\":");
+	eg_buf_json_str(b, e->name_src ? name : "");
+	eg_buf_printf(b, ",\"name_src\":\"%s\",", e->name_src ? eg_name_src_name(e->name_src) : "");
 	/* The sending process; 0 and "" when the packet did not start on this host. */
 	eg_buf_printf(b, "\"pid\":%u,\"tid\":%u,\"comm\":", e->owner.pid, e->owner.tid);
 	eg_buf_json_str(b, comm);

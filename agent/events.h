@@ -21,7 +21,7 @@ struct eg_event_rec {
 	__u64 realtime_ns;
 	char dev[IF_NAMESIZE];
 	char netns[64];
-	char prefix[64];
+	char prefix[EG_NAME_BUF + 16]; /* the rule: a prefix, or "name PATTERN" */
 	char comment[128];
 };
 

@@ -86,7 +86,20 @@ static const char *const reason_names[EG_R_MAX] = {
 	[EG_R_TRUNC_L4] = "truncated-l4",
 	[EG_R_BAD_L4] = "bad-l4-header",
 	[EG_R_REJECT_FAILED] = "reject-failed",
+	[EG_R_DNS_BAD] = "dns-unreadable",
+	[EG_R_DNS_POINTER] = "dns-pointer-in-query",
+	[EG_R_NAME_BAD] = "name-invalid",
 };
+
+const char *eg_name_src_name(int s)
+{
+	static const char *const names[EG_NSRC_MAX] = {
+		[EG_NSRC_NONE] = "", [EG_NSRC_DNS] = "dns", [EG_NSRC_DNS_TCP] = "dns-tcp",
+		[EG_NSRC_SNI] = "sni", [EG_NSRC_HTTP] = "http", [EG_NSRC_LEARNED] = "learned",
+	};
+
+	return s >= 0 && s < EG_NSRC_MAX ? names[s] : "?";
+}
 
 const char *eg_verdict_name(int v)
 {

@@ -18,6 +18,7 @@ void eg_buf_json_str(struct eg_buf *b, const char *s);
 void eg_buf_free(struct eg_buf *b);
 
 const char *eg_verdict_name(int v);
+const char *eg_name_src_name(int s);
 const char *eg_reason_name(int r);
 const char *eg_stat_name(int s);
 const char *eg_proto_name(int proto, char *buf, size_t len);

@@ -327,6 +327,9 @@ int eg_loader_open(struct eg_loader *L, const char *pin_dir)
 	L->fd_v4[1] = bpf_map__fd(L->skel->maps.eg_v4_rules_1);
 	L->fd_v6[0] = bpf_map__fd(L->skel->maps.eg_v6_rules_0);
 	L->fd_v6[1] = bpf_map__fd(L->skel->maps.eg_v6_rules_1);
+	L->fd_names[0] = bpf_map__fd(L->skel->maps.eg_names_0);
+	L->fd_names[1] = bpf_map__fd(L->skel->maps.eg_names_1);
+	L->fd_dns_ports = bpf_map__fd(L->skel->maps.eg_dns_ports);
 	L->fd_rule_stats = bpf_map__fd(L->skel->maps.eg_rule_stats);
 	L->fd_stats = bpf_map__fd(L->skel->maps.eg_stats);
 	L->fd_reasons = bpf_map__fd(L->skel->maps.eg_reasons);

@@ -192,6 +192,36 @@ static void resolve_event(void *ctx, struct eg_event_rec *rec)
 	}
 	if (!e->rule_id)
 		return;
+	/* A name rule: one of the name's suffixes, in one of its forms. */
+	if (e->name_src) {
+		char name[EG_NAME_BUF];
+		const char *sfx;
+
+		memcpy(name, e->name, sizeof(name));
+		name[EG_NAME_BUF - 1] = '\0';
+		for (sfx = name; sfx; sfx = strchr(sfx, '.') ? strchr(sfx, '.') + 1 : NULL) {
+			struct eg_name_pat pat = {};
+			int form;
+
+			snprintf(pat.name, sizeof(pat.name), "%s", sfx);
+			pat.len = strlen(pat.name);
+			for (form = EG_NF_PLAIN; form <= EG_NF_SUB; form++) {
+				struct eg_nentry *n;
+
+				pat.form = form;
+				n = eg_names_find(&D->R.N, &pat);
+				if (n && n->id == e->rule_id) {
+					char s[EG_NAME_BUF + 8];
+
+					eg_name_format(&pat, s, sizeof(s));
+					snprintf(rec->prefix, sizeof(rec->prefix), "name %s", s);
+					snprintf(rec->comment, sizeof(rec->comment), "%s",
+						 n->r.comment);
+					return;
+				}
+			}
+		}
+	}
 	/* Longest prefix first, as the kernel matched it. */
 	for (len = maxlen; len >= 0; len--) {
 		struct eg_rentry *r;

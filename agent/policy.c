@@ -4,6 +4,10 @@
  *   mode enforce|monitor
  *   default allow|deny
  *   block|drop|allow|monitor PREFIX   [# text kept as the rule's comment]
+ *   block|drop|allow|monitor name NAME|*.NAME|=NAME   [# comment]
+ *   dns-refusal refused|nxdomain
+ *   dns-port PORT
+ *   quic block|allow
  *   attach [netns NAME | pid PID] dev DEV [hook auto|tcx|tc]
  */
 #include <ctype.h>
@@ -132,6 +136,7 @@ void eg_target_format(const struct eg_target *t, char *buf, size_t len)
 
 void eg_policy_free(struct eg_policy *p)
 {
+	free(p->names);
 	free(p->rules);
 	free(p->targets);
 	memset(p, 0, sizeof(*p));
@@ -158,7 +163,7 @@ struct parse_ctx {
 	int line;
 	char *err;
 	size_t errlen;
-	bool seen_mode, seen_default;
+	bool seen_mode, seen_default, seen_rcode, seen_quic;
 };
 
 __attribute__((format(printf, 2, 3))) static int perr(struct parse_ctx *c, const char *fmt, ...)
@@ -176,9 +181,56 @@ __attribute__((format(printf, 2, 3))) static int perr(struct parse_ctx *c, const
 	return -EINVAL;
 }
 
+/* The text after '#': layout trimmed, tabs read as spaces, checked like the CLI's. */
+static int take_comment(struct parse_ctx *c, const char *comment, char *out)
+{
+	char text[LINE_MAX_LEN + 1], msg[256], *t;
+	size_t l;
+
+	out[0] = '\0';
+	if (!comment)
+		return 0;
+	while (isspace((unsigned char)*comment))
+		comment++;
+	snprintf(text, sizeof(text), "%s", comment);
+	for (l = strlen(text); l && isspace((unsigned char)text[l - 1]); l--)
+		text[l - 1] = '\0';
+	for (t = text; *t; t++)
+		if (*t == '\t')
+			*t = ' ';
+	if (eg_comment_check(text, msg, sizeof(msg)))
+		return perr(c, "%s", msg);
+	strcpy(out, text);
+	return 0;
+}
+
+static int parse_name_rule(struct parse_ctx *c, struct eg_policy *p, int action, char **w, int n,
+			   const char *comment)
+{
+	struct eg_nrule *r;
+	char msg[256];
+
+	if (n != 3)
+		return perr(c, "'%s name' takes one name, e.g. '%s name github.com'", w[0], w[0]);
+	if (grow((void **)&p->names, &p->names_cap, p->nnames, sizeof(*p->names)))
+		return perr(c, "out of memory");
+	r = &p->names[p->nnames];
+	memset(r, 0, sizeof(*r));
+	if (eg_name_parse(w[2], &r->pat, msg, sizeof(msg)))
+		return perr(c, "%s", msg);
+	r->action = action;
+	r->line = c->line;
+	if (take_comment(c, comment, r->comment))
+		return -EINVAL;
+	p->nnames++;
+	return 0;
+}
+
 static int parse_rule(struct parse_ctx *c, struct eg_policy *p, int action, char **w, int n,
 		      const char *comment)
 {
+	if (n >= 2 && !strcmp(w[1], "name"))
+		return parse_name_rule(c, p, action, w, n, comment);
 	struct eg_rule *r;
 	char msg[256];
 	int err;
@@ -194,23 +246,8 @@ static int parse_rule(struct parse_ctx *c, struct eg_policy *p, int action, char
 		return perr(c, "%s", msg);
 	r->action = action;
 	r->line = c->line;
-	if (comment) {
-		char text[LINE_MAX_LEN + 1], *t;
-		size_t l;
-
-		while (isspace((unsigned char)*comment))
-			comment++;
-		snprintf(text, sizeof(text), "%s", comment);
-		/* Trailing blanks are layout, not part of the comment; tabs read as spaces. */
-		for (l = strlen(text); l && isspace((unsigned char)text[l - 1]); l--)
-			text[l - 1] = '\0';
-		for (t = text; *t; t++)
-			if (*t == '\t')
-				*t = ' ';
-		if (eg_comment_check(text, msg, sizeof(msg)))
-			return perr(c, "%s", msg);
-		strcpy(r->comment, text);
-	}
+	if (take_comment(c, comment, r->comment))
+		return -EINVAL;
 	p->nrules++;
 	return 0;
 }
@@ -315,11 +352,50 @@ static int parse_line(struct parse_ctx *c, struct eg_policy *p, char *line)
 	}
 	if (!strcmp(w[0], "attach"))
 		return parse_attach(c, p, w, n);
+	if (!strcmp(w[0], "dns-refusal")) {
+		if (n != 2 || (strcmp(w[1], "refused") && strcmp(w[1], "nxdomain")))
+			return perr(c, "dns-refusal must be 'refused' or 'nxdomain'");
+		if (c->seen_rcode)
+			return perr(c, "dns-refusal given twice");
+		c->seen_rcode = true;
+		p->dns_rcode = strcmp(w[1], "refused") ? EG_DNS_NXDOMAIN : EG_DNS_REFUSED;
+		return 0;
+	}
+	if (!strcmp(w[0], "quic")) {
+		if (n != 2 || (strcmp(w[1], "block") && strcmp(w[1], "allow")))
+			return perr(c, "quic must be 'block' or 'allow'");
+		if (c->seen_quic)
+			return perr(c, "quic given twice");
+		c->seen_quic = true;
+		p->quic_block = !strcmp(w[1], "block");
+		return 0;
+	}
+	if (!strcmp(w[0], "dns-port")) {
+		char *end;
+		long port;
+		int i;
+
+		if (n != 2)
+			return perr(c, "dns-port takes one port, e.g. 'dns-port 5353'");
+		errno = 0;
+		port = strtol(w[1], &end, 10);
+		if (*end || errno || port < 1 || port > 65535)
+			return perr(c, "dns-port: '%s' is not a port (1 to 65535)", w[1]);
+		if (port == 53)
+			return perr(c, "dns-port: 53 is always a DNS port");
+		for (i = 0; i < p->ndns_ports; i++)
+			if (p->dns_ports[i] == port)
+				return perr(c, "dns-port %ld given twice", port);
+		if (p->ndns_ports == EG_MAX_DNS_PORTS)
+			return perr(c, "at most %d dns-port lines", EG_MAX_DNS_PORTS);
+		p->dns_ports[p->ndns_ports++] = port;
+		return 0;
+	}
 	action = eg_action_parse(w[0]);
 	if (action > 0)
 		return parse_rule(c, p, action, w, n, comment);
 	return perr(c, "unknown statement '%s' (expected mode, default, block, drop, allow, "
-		       "monitor or attach)", w[0]);
+		       "monitor, attach, dns-refusal, dns-port or quic)", w[0]);
 }
 
 static int cmp_rule(const void *a, const void *b)
@@ -330,10 +406,43 @@ static int cmp_rule(const void *a, const void *b)
 	return r ? r : x->line - y->line;
 }
 
+static int cmp_nrule(const void *a, const void *b)
+{
+	const struct eg_nrule *x = a, *y = b;
+	int r = eg_name_cmp(&x->pat, &y->pat);
+
+	return r ? r : x->line - y->line;
+}
+
+static int check_names(struct parse_ctx *c, struct eg_policy *p)
+{
+	size_t i;
+
+	qsort(p->names, p->nnames, sizeof(*p->names), cmp_nrule);
+	for (i = 1; i < p->nnames; i++) {
+		if (!eg_name_cmp(&p->names[i].pat, &p->names[i - 1].pat)) {
+			char s[EG_NAME_BUF + 4];
+
+			eg_name_format(&p->names[i].pat, s, sizeof(s));
+			c->line = p->names[i].line;
+			return perr(c, "name %s already has a rule at line %d", s,
+				    p->names[i - 1].line);
+		}
+	}
+	c->line = 0;
+	if (p->nnames > EG_MAX_NAME_RULES)
+		return perr(c, "%zu name rules exceed the capacity of %u", p->nnames,
+			    EG_MAX_NAME_RULES);
+	return 0;
+}
+
 /* Sorting also groups rules for the map updates; a duplicate is an error. */
 static int check_rules(struct parse_ctx *c, struct eg_policy *p)
 {
 	size_t i, n4 = 0, n6 = 0;
+
+	if (check_names(c, p))
+		return -EINVAL;
 
 	qsort(p->rules, p->nrules, sizeof(*p->rules), cmp_rule);
 	for (i = 0; i < p->nrules; i++) {
@@ -368,6 +477,7 @@ int eg_policy_parse(const char *name, FILE *f, struct eg_policy *p, char *err, s
 	memset(p, 0, sizeof(*p));
 	p->mode = EG_MODE_ENFORCE;
 	p->default_action = EG_ACT_ALLOW;
+	p->dns_rcode = EG_DNS_REFUSED;
 	while ((n = getline(&line, &cap, f)) >= 0) {
 		c.line++;
 		if (n > LINE_MAX_LEN) {

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "addr.h"
+#include "name.h"
 #include "egressgate.h"
 
 enum eg_target_kind {
@@ -43,11 +44,25 @@ struct eg_rule {
 	int line;
 };
 
+/* A name rule: `block name github.com`, `allow name =api.example`, `monitor name *.corp`. */
+struct eg_nrule {
+	struct eg_name_pat pat;
+	__u8 action; /* enum eg_action */
+	char comment[EG_COMMENT_MAX];
+	int line;
+};
+
 struct eg_policy {
 	int mode;           /* enum eg_mode */
 	int default_action; /* EG_ACT_ALLOW or EG_ACT_BLOCK */
+	int dns_rcode;      /* EG_DNS_REFUSED or EG_DNS_NXDOMAIN */
+	int quic_block;
+	__u16 dns_ports[EG_MAX_DNS_PORTS];
+	int ndns_ports;
 	struct eg_rule *rules;
 	size_t nrules, rules_cap;
+	struct eg_nrule *names;
+	size_t nnames, names_cap;
 	struct eg_target *targets;
 	size_t ntargets, targets_cap;
 };

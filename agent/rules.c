@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <bpf/bpf.h>
 
 #include "loader.h"
@@ -28,12 +29,18 @@ int eg_rules_init(struct eg_rules *R)
 	R->tab = calloc(R->cap, sizeof(*R->tab));
 	R->next_id = 1;
 	R->default_action = EG_ACT_ALLOW;
-	return R->tab ? 0 : -ENOMEM;
+	R->dns_rcode = EG_DNS_REFUSED;
+	if (!R->tab || eg_names_init(&R->N)) {
+		free(R->tab);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 void eg_rules_free(struct eg_rules *R)
 {
 	free(R->tab);
+	eg_names_free(&R->N);
 	memset(R, 0, sizeof(*R));
 }
 
@@ -204,21 +211,32 @@ int eg_rules_adopt(struct eg_rules *R, struct eg_loader *L)
 		R->default_action = cfg.default_action ?: EG_ACT_ALLOW;
 		R->generation = cfg.generation;
 		R->active = cfg.active & 1;
+		R->name_seed = cfg.name_seed;
+		R->dns_rcode = cfg.dns_rcode ?: EG_DNS_REFUSED;
+		R->quic_block = cfg.quic_block;
 	}
+	/* A fresh key for the name hash: names are not guessable into collisions. */
+	if (!R->name_seed && getrandom(&R->name_seed, sizeof(R->name_seed), 0) !=
+				     sizeof(R->name_seed))
+		return -errno;
 	err = adopt_map(R, L, R->active, 4) ?: adopt_map(R, L, R->active, 6);
 	/* Whatever an earlier egressd left in the other set is rebuilt before use. */
 	R->inactive_dirty = true;
 	return err;
 }
 
+/* One update of eg_config: what every packet reads first. */
 static int write_config(struct eg_rules *R, struct eg_loader *L, int mode, int default_action,
-			int active)
+			int active, int dns_rcode, int quic_block)
 {
 	struct eg_config cfg = {
 		.mode = mode,
 		.default_action = default_action,
 		.active = active,
+		.dns_rcode = dns_rcode,
 		.generation = R->generation + 1,
+		.name_seed = R->name_seed,
+		.quic_block = quic_block,
 	};
 	__u32 zero = 0;
 
@@ -227,13 +245,37 @@ static int write_config(struct eg_rules *R, struct eg_loader *L, int mode, int d
 	R->mode = mode;
 	R->default_action = default_action;
 	R->active = active;
+	R->dns_rcode = dns_rcode;
+	R->quic_block = quic_block;
 	R->generation++;
 	return 0;
 }
 
 int eg_rules_set_config(struct eg_rules *R, struct eg_loader *L, int mode, int default_action)
 {
-	return write_config(R, L, mode, default_action, R->active);
+	return write_config(R, L, mode, default_action, R->active, R->dns_rcode, R->quic_block);
+}
+
+/* DNS ports are the same for both sets: added before the switch, removed after. */
+static void dns_ports_apply(struct eg_rules *R, struct eg_loader *L, const struct eg_policy *pol,
+			    bool adding)
+{
+	__u8 one = 1;
+	int i, j;
+
+	if (adding) {
+		for (i = 0; i < pol->ndns_ports; i++)
+			bpf_map_update_elem(L->fd_dns_ports, &pol->dns_ports[i], &one, BPF_ANY);
+		return;
+	}
+	for (i = 0; i < R->ndns_ports; i++) {
+		for (j = 0; j < pol->ndns_ports && pol->dns_ports[j] != R->dns_ports[i]; j++)
+			;
+		if (j == pol->ndns_ports)
+			bpf_map_delete_elem(L->fd_dns_ports, &R->dns_ports[i]);
+	}
+	memcpy(R->dns_ports, pol->dns_ports, sizeof(R->dns_ports));
+	R->ndns_ports = pol->ndns_ports;
 }
 
 static void clear_stats(struct eg_loader *L, __u32 id)
@@ -251,6 +293,21 @@ static void retire(struct eg_loader *L, const struct eg_rentry *e)
 	if (packets) {
 		eg_prefix_format(&e->r.pfx, s, sizeof(s));
 		pr_info("rule %u (%s %s) removed after %llu packets, %llu bytes", e->id,
+			eg_action_name(e->r.action), s, (unsigned long long)packets,
+			(unsigned long long)bytes);
+	}
+	clear_stats(L, e->id);
+}
+
+static void retire_name(struct eg_loader *L, const struct eg_nentry *e)
+{
+	__u64 packets = 0, bytes = 0;
+	char s[EG_NAME_BUF + 4];
+
+	eg_rules_hits(L, e->id, &packets, &bytes);
+	if (packets) {
+		eg_name_format(&e->r.pat, s, sizeof(s));
+		pr_info("rule %u (%s name %s) removed after %llu packets, %llu bytes", e->id,
 			eg_action_name(e->r.action), s, (unsigned long long)packets,
 			(unsigned long long)bytes);
 	}
@@ -347,9 +404,23 @@ int eg_rules_apply_policy(struct eg_rules *R, struct eg_loader *L, const struct 
 		if (ret)
 			goto oom;
 	}
+	for (i = 0; i < pol->nnames; i++) {
+		const struct eg_nrule *r = &pol->names[i];
+		struct eg_nentry *old = eg_names_find(&R->N, &r->pat);
+
+		ret = eg_names_put(&next.N, r, old ? old->id : next.next_id);
+		if (ret)
+			goto oom;
+		if (!old)
+			next.next_id++;
+	}
+	next.name_seed = R->name_seed;
 
 	/* 1. Build the new policy in the spare set; nothing reads it. */
 	ret = R->inactive_dirty ? sync_set(L, spare, &next) : diff_set(L, spare, R, &next);
+	if (!ret)
+		ret = R->inactive_dirty ? eg_names_sync(L, spare, &next.N, R->name_seed) :
+					  eg_names_diff(L, spare, &R->N, &next.N, R->name_seed);
 	if (ret) {
 		R->inactive_dirty = true;
 		snprintf(err, errlen, "loading the rules failed (%s); the previous policy stays",
@@ -358,7 +429,9 @@ int eg_rules_apply_policy(struct eg_rules *R, struct eg_loader *L, const struct 
 		return ret;
 	}
 	/* 2. One update switches rule set, mode and default together. */
-	ret = write_config(R, L, pol->mode, pol->default_action, spare);
+	dns_ports_apply(R, L, pol, true);
+	ret = write_config(R, L, pol->mode, pol->default_action, spare, pol->dns_rcode,
+			   pol->quic_block);
 	if (ret) {
 		R->inactive_dirty = true;
 		snprintf(err, errlen, "switching to the new rules failed (%s); the previous policy "
@@ -367,7 +440,11 @@ int eg_rules_apply_policy(struct eg_rules *R, struct eg_loader *L, const struct 
 		return ret;
 	}
 	/* 3. The set just retired follows, ready for the next change. */
+	dns_ports_apply(R, L, pol, false);
 	ret = R->inactive_dirty ? sync_set(L, !spare, &next) : diff_set(L, !spare, R, &next);
+	if (!ret)
+		ret = R->inactive_dirty ? eg_names_sync(L, !spare, &next.N, R->name_seed) :
+					  eg_names_diff(L, !spare, &R->N, &next.N, R->name_seed);
 	next.inactive_dirty = ret != 0;
 	if (ret)
 		pr_warn("the spare rule set could not follow (%s); it is rebuilt at the next reload",
@@ -375,10 +452,17 @@ int eg_rules_apply_policy(struct eg_rules *R, struct eg_loader *L, const struct 
 	for (i = 0; i < R->cap; i++)
 		if (R->tab[i].used && !eg_rules_find(&next, &R->tab[i].r.pfx))
 			retire(L, &R->tab[i]);
+	for (i = 0; i < R->N.cap; i++)
+		if (R->N.tab[i].used && !eg_names_find(&next.N, &R->N.tab[i].r.pat))
+			retire_name(L, &R->N.tab[i]);
 	next.mode = R->mode;
 	next.default_action = R->default_action;
 	next.generation = R->generation;
 	next.active = R->active;
+	next.dns_rcode = R->dns_rcode;
+	next.quic_block = R->quic_block;
+	memcpy(next.dns_ports, R->dns_ports, sizeof(next.dns_ports));
+	next.ndns_ports = R->ndns_ports;
 	eg_rules_free(R);
 	*R = next;
 	return 0;
@@ -497,6 +581,96 @@ struct eg_rentry **eg_rules_sorted(struct eg_rules *R, size_t *n)
 		if (R->tab[i].used)
 			v[k++] = &R->tab[i];
 	qsort(v, k, sizeof(*v), cmp_entry);
+	*n = k;
+	return v;
+}
+
+int eg_rules_set_name(struct eg_rules *R, struct eg_loader *L, const struct eg_nrule *rule,
+		      __u32 *id, char *err, size_t errlen)
+{
+	struct eg_nentry *old = eg_names_find(&R->N, &rule->pat);
+	struct eg_nentry saved;
+	__u32 nid = old ? old->id : R->next_id;
+	int ret;
+
+	if (!old && R->N.n >= EG_MAX_NAME_RULES) {
+		snprintf(err, errlen, "the name rule map is full (%u rules)", EG_MAX_NAME_RULES);
+		return -ENOSPC;
+	}
+	if (old)
+		saved = *old;
+	ret = eg_names_put(&R->N, rule, nid);
+	if (ret) {
+		snprintf(err, errlen, "out of memory");
+		return ret;
+	}
+	if (!old)
+		R->next_id++;
+	ret = eg_names_update_key(L, R->active, &R->N, rule->pat.name, R->name_seed);
+	if (ret) {
+		snprintf(err, errlen, "updating the name map failed: %s", strerror(-ret));
+		if (old)
+			eg_names_put(&R->N, &saved.r, saved.id);
+		else
+			eg_names_del(&R->N, eg_names_find(&R->N, &rule->pat));
+		eg_names_update_key(L, R->active, &R->N, rule->pat.name, R->name_seed);
+		return ret;
+	}
+	if (!R->inactive_dirty &&
+	    eg_names_update_key(L, !R->active, &R->N, rule->pat.name, R->name_seed))
+		R->inactive_dirty = true;
+	*id = nid;
+	return 0;
+}
+
+int eg_rules_remove_name(struct eg_rules *R, struct eg_loader *L, const struct eg_name_pat *p,
+			 struct eg_nentry *removed, char *err, size_t errlen)
+{
+	struct eg_nentry *e = eg_names_find(&R->N, p), saved;
+	int ret;
+
+	if (!e) {
+		char s[EG_NAME_BUF + 4];
+
+		eg_name_format(p, s, sizeof(s));
+		snprintf(err, errlen, "no rule for name %s", s);
+		return -ENOENT;
+	}
+	saved = *e;
+	eg_names_del(&R->N, e);
+	ret = eg_names_update_key(L, R->active, &R->N, p->name, R->name_seed);
+	if (ret) {
+		eg_names_put(&R->N, &saved.r, saved.id);
+		snprintf(err, errlen, "updating the name map failed: %s", strerror(-ret));
+		return ret;
+	}
+	if (!R->inactive_dirty && eg_names_update_key(L, !R->active, &R->N, p->name, R->name_seed))
+		R->inactive_dirty = true;
+	if (removed)
+		*removed = saved;
+	clear_stats(L, saved.id);
+	return 0;
+}
+
+static int cmp_nentry(const void *a, const void *b)
+{
+	const struct eg_nentry *x = *(const struct eg_nentry **)a;
+	const struct eg_nentry *y = *(const struct eg_nentry **)b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+struct eg_nentry **eg_rules_sorted_names(struct eg_rules *R, size_t *n)
+{
+	struct eg_nentry **v = malloc((R->N.n + 1) * sizeof(*v));
+	size_t i, k = 0;
+
+	if (!v)
+		return NULL;
+	for (i = 0; i < R->N.cap; i++)
+		if (R->N.tab[i].used)
+			v[k++] = &R->N.tab[i];
+	qsort(v, k, sizeof(*v), cmp_nentry);
 	*n = k;
 	return v;
 }

@@ -8,6 +8,7 @@
 #ifndef EG_RULES_H
 #define EG_RULES_H
 
+#include "names.h"
 #include "policy.h"
 
 struct eg_loader;
@@ -26,6 +27,11 @@ struct eg_rules {
 	__u32 generation;
 	int active;          /* rule set in force (eg_config.active) */
 	bool inactive_dirty; /* the spare set may differ: rebuild it before use */
+	struct eg_names N;   /* name rules; ids from next_id too */
+	__u64 name_seed;     /* key of the name hash, kept in eg_config */
+	int dns_rcode, quic_block;
+	__u16 dns_ports[EG_MAX_DNS_PORTS];
+	int ndns_ports;
 };
 
 int eg_rules_init(struct eg_rules *R);
@@ -41,6 +47,12 @@ int eg_rules_set(struct eg_rules *R, struct eg_loader *L, const struct eg_rule *
 		 char *err, size_t errlen);
 int eg_rules_remove(struct eg_rules *R, struct eg_loader *L, const struct eg_prefix *p,
 		    struct eg_rentry *removed, char *err, size_t errlen);
+int eg_rules_set_name(struct eg_rules *R, struct eg_loader *L, const struct eg_nrule *rule,
+		      __u32 *id, char *err, size_t errlen);
+int eg_rules_remove_name(struct eg_rules *R, struct eg_loader *L, const struct eg_name_pat *p,
+			 struct eg_nentry *removed, char *err, size_t errlen);
+/* Name rules sorted by id, for listings; caller frees. */
+struct eg_nentry **eg_rules_sorted_names(struct eg_rules *R, size_t *n);
 int eg_rules_set_config(struct eg_rules *R, struct eg_loader *L, int mode, int default_action);
 /* Sum a rule's per-CPU hit counters. */
 int eg_rules_hits(struct eg_loader *L, __u32 id, __u64 *packets, __u64 *bytes);

@@ -23,6 +23,7 @@
 
 #include "egressgate.h"
 #include "addr.h"
+#include "name.h"
 #include "ctl.h"
 
 #ifndef EG_VERSION
@@ -252,6 +253,16 @@ static int check_prefix(const struct cmd *c, const char *s)
 
 	if (eg_prefix_parse(s, &p, msg, sizeof(msg)))
 		return usage_err(c, "%s", msg);
+	return 0;
+}
+
+static int check_name(const struct cmd *c, const char *s)
+{
+	struct eg_name_pat p;
+	char msg[256];
+
+	if (eg_name_parse(s, &p, msg, sizeof(msg)))
+		return usage_err(c, "--name: %s", msg);
 	return 0;
 }
 
@@ -633,46 +644,82 @@ static int take_comment(const struct cmd *c, int ch, void *ctx)
 	return 0;
 }
 
+struct rule_opts {
+	const char *comment;
+	const char *name;
+};
+
+static int take_rule_opts(const struct cmd *c, int ch, void *ctx)
+{
+	struct rule_opts *o = ctx;
+
+	if (ch == 'n') {
+		if (o->name)
+			return usage_err(c, "--name given twice");
+		o->name = optarg;
+		return check_name(c, optarg);
+	}
+	return take_comment(c, ch, &o->comment);
+}
+
 static int cmd_rule(const struct cmd *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "comment", required_argument, NULL, 'c' },
+		{ "name", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
-	const char *comment = NULL;
+	struct rule_opts o = {};
 	struct req r = {};
 	int rc;
 
-	rc = parse_opts(c, argc, argv, ":c:h", opts, take_comment, &comment);
+	rc = parse_opts(c, argc, argv, ":c:n:h", opts, take_rule_opts, &o);
 	if (rc)
 		return opts_rc(rc);
-	rc = positionals(c, argc, argv, 1, "PREFIX");
-	if (!rc)
-		rc = check_prefix(c, argv[optind]);
-	if (rc)
-		return rc;
+	if (o.name) {
+		if (optind < argc)
+			return usage_err(c, "give PREFIX or --name NAME, not both");
+	} else {
+		rc = positionals(c, argc, argv, 1, "PREFIX (or --name NAME)");
+		if (!rc)
+			rc = check_prefix(c, argv[optind]);
+		if (rc)
+			return rc;
+	}
 	req_add(&r, "rule");
 	req_add(&r, "action=%s", c->name);
-	req_add(&r, "prefix=%s", argv[optind]);
-	if (comment)
-		req_add(&r, "comment=%s", comment);
+	if (o.name)
+		req_add(&r, "name=%s", o.name);
+	else
+		req_add(&r, "prefix=%s", argv[optind]);
+	if (o.comment)
+		req_add(&r, "comment=%s", o.comment);
 	return run_request(c, &r, false);
 }
 
 static int cmd_unblock(const struct cmd *c, int argc, char **argv)
 {
 	static const struct option opts[] = {
+		{ "name", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{},
 	};
+	struct rule_opts o = {};
 	struct req r = {};
 	int rc;
 
-	rc = parse_opts(c, argc, argv, ":h", opts, take_none, NULL);
+	rc = parse_opts(c, argc, argv, ":n:h", opts, take_rule_opts, &o);
 	if (rc)
 		return opts_rc(rc);
-	rc = positionals(c, argc, argv, 1, "PREFIX");
+	if (o.name) {
+		if (optind < argc)
+			return usage_err(c, "give PREFIX or --name NAME, not both");
+		req_add(&r, "unblock");
+		req_add(&r, "name=%s", o.name);
+		return run_request(c, &r, false);
+	}
+	rc = positionals(c, argc, argv, 1, "PREFIX (or --name NAME)");
 	if (!rc)
 		rc = check_prefix(c, argv[optind]);
 	if (rc)
@@ -742,10 +789,14 @@ static const char *const mode_values[] = { "enforce", "monitor", NULL };
 static const char *const default_values[] = { "allow", "deny", NULL };
 
 #define JSON_HELP "  -j, --json           print JSON instead of text\n"
-#define COMMENT_HELP                                                            \
-	"PREFIX is an IPv4 or IPv6 address or network, e.g. 198.51.100.0/24,\n" \
-	"203.0.113.7 or 2001:db8::/32; host bits must be zero.\n\n"             \
-	"Options:\n"                                                            \
+#define COMMENT_HELP                                                                     \
+	"PREFIX is an IPv4 or IPv6 address or network, e.g. 198.51.100.0/24,\n"          \
+	"203.0.113.7 or 2001:db8::/32; host bits must be zero.\n"                          \
+	"NAME is a DNS name: github.com (it and every name below it), *.github.com\n"     \
+	"(only names below it) or =github.com (only itself). Names are matched in DNS\n"  \
+	"queries, TLS server names and HTTP Host headers; the most specific rule wins.\n\n" \
+	"Options:\n"                                                                     \
+	"  -n, --name NAME      a name rule instead of PREFIX\n"                          \
 	"  -c, --comment TEXT   note kept with the rule (at most 127 bytes, one line)\n"
 
 static const struct cmd cmds[] = {
@@ -765,17 +816,20 @@ static const struct cmd cmds[] = {
 	  "      --netns NAME     DEV is in the named namespace (ip netns)\n"
 	  "      --pid PID        DEV is in the network namespace of process PID\n"
 	  "      --all            remove every attachment egressgate made, in any namespace\n" },
-	{ "block", cmd_rule, "PREFIX [--comment TEXT]",
+	{ "block", cmd_rule, "PREFIX | --name NAME [--comment TEXT]",
 	  "Reject traffic to PREFIX: TCP is reset, the rest dropped.", COMMENT_HELP },
-	{ "drop", cmd_rule, "PREFIX [--comment TEXT]", "Drop traffic to PREFIX silently.",
+	{ "drop", cmd_rule, "PREFIX | --name NAME [--comment TEXT]", "Drop traffic to PREFIX silently.",
 	  COMMENT_HELP },
-	{ "allow", cmd_rule, "PREFIX [--comment TEXT]",
+	{ "allow", cmd_rule, "PREFIX | --name NAME [--comment TEXT]",
 	  "Let traffic to PREFIX pass, even under default deny.", COMMENT_HELP },
-	{ "monitor", cmd_rule, "PREFIX [--comment TEXT]",
+	{ "monitor", cmd_rule, "PREFIX | --name NAME [--comment TEXT]",
 	  "Let traffic to PREFIX pass and report each packet as an event.", COMMENT_HELP },
-	{ "unblock", cmd_unblock, "PREFIX", "Remove the rule for PREFIX, whatever its action.",
-	  "PREFIX names the rule exactly: unblock 10.1.0.0/16 leaves a rule for 10.0.0.0/8.\n\n"
-	  "Options:\n" },
+	{ "unblock", cmd_unblock, "PREFIX | --name NAME",
+	  "Remove the rule for PREFIX or NAME, whatever its action.",
+	  "PREFIX names the rule exactly: unblock 10.1.0.0/16 leaves a rule for 10.0.0.0/8;\n"
+	  "likewise --name *.github.com leaves a rule for github.com.\n\n"
+	  "Options:\n"
+	  "  -n, --name NAME      remove the name rule NAME (github.com, *.github.com, =github.com)\n" },
 	{ "rules", cmd_listing, "[--json]", "List the rules and how often each matched.",
 	  "Options:\n" JSON_HELP },
 	{ "events", cmd_events, "[--follow] [--json] [-n|--count N]", "Show recent verdict events.",

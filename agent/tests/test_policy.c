@@ -85,6 +85,22 @@ int main(void)
 		failed++;
 	}
 	eg_policy_free(&p);
+	if (!parse("block name GitHub.COM. # gh\nallow name =api.github.com\nmonitor name *.corp\n"
+		   "dns-refusal nxdomain\nquic block\ndns-port 5353\n",
+		   &p, err, sizeof(err)) &&
+	    p.nnames == 3 && !strcmp(p.names[0].pat.name, "api.github.com") &&
+	    p.names[0].pat.form == EG_NF_EXACT && !strcmp(p.names[1].pat.name, "corp") &&
+	    p.names[1].pat.form == EG_NF_SUB && !strcmp(p.names[2].pat.name, "github.com") &&
+	    p.names[2].pat.form == EG_NF_PLAIN && !strcmp(p.names[2].comment, "gh") &&
+	    p.dns_rcode == EG_DNS_NXDOMAIN && p.quic_block && p.ndns_ports == 1 &&
+	    p.dns_ports[0] == 5353) {
+		printf("PASS name fields\n");
+		passed++;
+	} else {
+		printf("FAIL name fields: %s\n", err);
+		failed++;
+	}
+	eg_policy_free(&p);
 	if (!parse("block 2001:db8::/32\n", &p, err, sizeof(err)) && p.rules[0].pfx.family == 6 &&
 	    p.rules[0].pfx.len == 32 && p.rules[0].pfx.addr[0] == 0x20 &&
 	    p.rules[0].pfx.addr[1] == 0x01 && p.rules[0].pfx.addr[2] == 0x0d) {
@@ -98,7 +114,28 @@ int main(void)
 
 	expect_err("unknown statement", "mode enforce\nfrobnicate 1.2.3.4\n",
 		   "p:2: unknown statement 'frobnicate' (expected mode, default, block, drop, "
-		   "allow, monitor or attach)");
+		   "allow, monitor, attach, dns-refusal, dns-port or quic)");
+	expect_ok("names", "block name github.com # code host\nallow name =api.github.com\n"
+			   "monitor name *.Corp.Example.\ndrop name x\ndns-refusal nxdomain\n"
+			   "dns-port 5353\ndns-port 853\nquic block\n",
+		  0, 0);
+	expect_err("name with a bad character", "block name git hub.com\n",
+		   "p:1: 'block name' takes one name, e.g. 'block name github.com'");
+	expect_err("name with a star inside", "block name a.*.com\n",
+		   "p:1: 'a.*.com': '*' is not allowed in a name (letters, digits, '-', '_'; '*.' "
+		   "or '=' only in front)");
+	expect_err("name with an empty label", "block name a..com\n",
+		   "p:1: 'a..com' has an empty label");
+	expect_err("name label too long", "block name "
+		   "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com\n",
+		   "p:1: 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.com' has a "
+		   "label longer than 63 characters");
+	expect_err("duplicate name", "block name GitHub.com.\nallow name github.com\n",
+		   "p:2: name github.com already has a rule at line 1");
+	expect_err("bad dns-port", "dns-port 53\n", "p:1: dns-port: 53 is always a DNS port");
+	expect_err("bad dns-refusal", "dns-refusal servfail\n",
+		   "p:1: dns-refusal must be 'refused' or 'nxdomain'");
+	expect_err("bad quic", "quic maybe\n", "p:1: quic must be 'block' or 'allow'");
 	expect_err("bad address", "block 198.51.100.300\n",
 		   "p:1: '198.51.100.300' is not an IPv4 or IPv6 address");
 	expect_err("host bits", "block 198.51.100.1/24\n",
