@@ -8,8 +8,8 @@ MANDIR := $(PREFIX)/share/man
 SYSCONFDIR ?= /etc
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 
-BPF_OBJS := $(BUILD)/tc/egress.bpf.o $(BUILD)/tc/attrib.bpf.o
-SKELS := $(BUILD)/egress.skel.h $(BUILD)/attrib.skel.h
+BPF_OBJS := $(BUILD)/tc/egress.bpf.o $(BUILD)/tc/attrib.bpf.o $(BUILD)/tc/ingress.bpf.o
+SKELS := $(BUILD)/egress.skel.h $(BUILD)/attrib.skel.h $(BUILD)/ingress.skel.h
 
 LIB_SRCS := lib/log.c lib/ctl.c lib/addr.c lib/name.c
 AGENT_SRCS := agent/main.c agent/loader.c agent/policy.c agent/rules.c agent/attach.c \
@@ -32,6 +32,10 @@ all: $(BINS) $(UNIT_BINS)
 $(BUILD)/egress.skel.h: $(BUILD)/tc/egress.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name egress > $@
+
+$(BUILD)/ingress.skel.h: $(BUILD)/tc/ingress.bpf.o
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name ingress > $@
 
 $(BUILD)/attrib.skel.h: $(BUILD)/tc/attrib.bpf.o
 	$(call msg,SKEL,$@)

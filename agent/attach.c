@@ -16,6 +16,7 @@
 #include "netns.h"
 
 #ifndef BPF_TCX_EGRESS
+#define BPF_TCX_INGRESS 46
 #define BPF_TCX_EGRESS 47
 #endif
 
@@ -179,6 +180,97 @@ static int tcx_alive(struct att_job *j)
 	return ret;
 }
 
+static void in_pin_path(struct eg_loader *L, const struct eg_attachment *a, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/links/tcx-in-%llu-%d", L->pin_dir,
+		 (unsigned long long)a->netns_ino, a->ifindex);
+}
+
+/*
+ * The DNS answer reader on the same device's ingress. Without it names are
+ * still judged; only addresses are not learned: a failure is a note.
+ */
+static void ingress_attach(struct att_job *j)
+{
+	struct eg_attachment *a = j->a;
+	char path[PATH_MAX + 64], msg[256] = "";
+	int fd, ret;
+
+	a->has_in = false;
+	if (a->hook == EG_ATT_TCX) {
+		fd = bpf_link_create(j->L->ingress_fd, a->ifindex, BPF_TCX_INGRESS, NULL);
+		if (fd < 0) {
+			snprintf(msg, sizeof(msg), "tcx ingress link: %s", strerror(errno));
+			goto fail;
+		}
+		in_pin_path(j->L, a, path, sizeof(path));
+		unlink(path);
+		if (bpf_obj_pin(fd, path)) {
+			snprintf(msg, sizeof(msg), "cannot pin the ingress link: %s", strerror(errno));
+			bpf_link_detach(fd);
+			close(fd);
+			goto fail;
+		}
+		close(fd);
+	} else {
+		a->tc_in.ingress = true;
+		ret = eg_tc_attach(a->ifindex, j->L->ingress_fd, EG_INGRESS_PROG_NAME, &a->tc_in,
+				   msg, sizeof(msg));
+		if (ret)
+			goto fail;
+	}
+	a->has_in = true;
+	return;
+fail:
+	pr_warn("%s: DNS answers are not read, addresses not learned: %s", a->t.dev, msg);
+}
+
+static void ingress_detach(struct att_job *j)
+{
+	struct eg_attachment *a = j->a;
+	char path[PATH_MAX + 64], msg[256];
+	int fd;
+
+	if (!a->has_in)
+		return;
+	if (a->hook == EG_ATT_TCX) {
+		in_pin_path(j->L, a, path, sizeof(path));
+		fd = bpf_obj_get(path);
+		if (fd >= 0) {
+			bpf_link_detach(fd);
+			close(fd);
+		}
+		unlink(path);
+	} else if (eg_tc_detach(&a->tc_in, msg, sizeof(msg)) && errno != ENOENT) {
+		pr_debug("%s: ingress filter: %s", a->t.dev, msg);
+	}
+	a->has_in = false;
+}
+
+static void ingress_adopt(struct att_job *j)
+{
+	struct eg_attachment *a = j->a;
+	char path[PATH_MAX + 64], msg[256];
+	int fd, ret;
+
+	if (a->has_in && a->hook == EG_ATT_TCX) {
+		in_pin_path(j->L, a, path, sizeof(path));
+		fd = bpf_obj_get(path);
+		if (fd >= 0) {
+			ret = bpf_link_update(fd, j->L->ingress_fd, NULL) ? -errno : 0;
+			close(fd);
+			if (!ret)
+				return;
+		}
+	} else if (a->has_in) {
+		a->tc_in.ingress = true;
+		if (!eg_tc_replace(&a->tc_in, j->L->ingress_fd, EG_INGRESS_PROG_NAME, msg,
+				   sizeof(msg)))
+			return;
+	}
+	ingress_attach(j);
+}
+
 static int att_job_run(void *arg)
 {
 	struct att_job *j = arg;
@@ -209,12 +301,16 @@ static int att_job_run(void *arg)
 		a->ifindex = ifindex;
 		a->netns_ino = ino;
 		a->netns_cookie = cookie;
-		if (a->hook == EG_ATT_TCX)
-			return tcx_attach(j);
-		ret = eg_tc_attach(ifindex, j->L->prog_fd, EG_PROG_NAME, &a->tc, a->note,
-				   sizeof(a->note));
-		if (ret)
-			snprintf(j->err, j->errlen, "clsact on %s: %s", a->t.dev, a->note);
+		if (a->hook == EG_ATT_TCX) {
+			ret = tcx_attach(j);
+		} else {
+			ret = eg_tc_attach(ifindex, j->L->prog_fd, EG_PROG_NAME, &a->tc, a->note,
+					   sizeof(a->note));
+			if (ret)
+				snprintf(j->err, j->errlen, "clsact on %s: %s", a->t.dev, a->note);
+		}
+		if (!ret)
+			ingress_attach(j);
 		return ret;
 	}
 	if (j->op == OP_CHECK) {
@@ -230,6 +326,8 @@ static int att_job_run(void *arg)
 		return ret ?: (present ? 0 : -ENOENT);
 	}
 	if (j->op == OP_DETACH) {
+		/* Ingress first: the clsact egress may have created goes only when empty. */
+		ingress_detach(j);
 		if (a->hook == EG_ATT_TCX)
 			return tcx_detach(j);
 		ret = eg_tc_detach(&a->tc, a->note, sizeof(a->note));
@@ -237,11 +335,15 @@ static int att_job_run(void *arg)
 			snprintf(j->err, j->errlen, "clsact on %s: %s", a->t.dev, a->note);
 		return ret;
 	}
-	if (a->hook == EG_ATT_TCX)
-		return tcx_adopt(j);
-	ret = eg_tc_replace(&a->tc, j->L->prog_fd, EG_PROG_NAME, a->note, sizeof(a->note));
-	if (ret && ret != -ENOENT && ret != -ENODEV)
-		snprintf(j->err, j->errlen, "clsact on %s: %s", a->t.dev, a->note);
+	if (a->hook == EG_ATT_TCX) {
+		ret = tcx_adopt(j);
+	} else {
+		ret = eg_tc_replace(&a->tc, j->L->prog_fd, EG_PROG_NAME, a->note, sizeof(a->note));
+		if (ret && ret != -ENOENT && ret != -ENODEV)
+			snprintf(j->err, j->errlen, "clsact on %s: %s", a->t.dev, a->note);
+	}
+	if (!ret)
+		ingress_adopt(j);
 	return ret == -ENODEV ? -ENOENT : ret;
 }
 
@@ -272,12 +374,7 @@ int eg_detach(struct eg_loader *L, struct eg_attachment *a, char *err, size_t er
 
 	/* A namespace or device that is gone took our hook with it. */
 	if (ret == -ENOENT || ret == -ENODEV) {
-		if (a->hook == EG_ATT_TCX) {
-			char path[PATH_MAX + 64];
-
-			link_pin_path(L, a, path, sizeof(path));
-			unlink(path);
-		}
+		eg_attach_release(L, a);
 		return 0;
 	}
 	return ret;
@@ -299,7 +396,11 @@ void eg_attach_release(struct eg_loader *L, struct eg_attachment *a)
 
 		link_pin_path(L, a, path, sizeof(path));
 		unlink(path);
+		in_pin_path(L, a, path, sizeof(path));
+		unlink(path);
 	}
+	a->has_in = false;
+	memset(&a->tc_in, 0, sizeof(a->tc_in));
 	a->hook = 0;
 	a->ifindex = 0;
 	a->netns_ino = 0;

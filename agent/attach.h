@@ -27,6 +27,8 @@ struct eg_attachment {
 	__u64 netns_ino;    /* identity of the namespace when attached */
 	__u64 netns_cookie; /* matches eg_event.netns_cookie */
 	struct eg_tc_att tc;
+	struct eg_tc_att tc_in; /* the DNS answer reader's filter (clsact) */
+	bool has_in;            /* the DNS answer reader is attached on ingress */
 	bool from_policy; /* attached because the policy file says so */
 	char note[256];   /* what the operator should know, e.g. a foreign qdisc */
 	char last_err[256]; /* why a pending attachment is still pending */

@@ -15,6 +15,7 @@
 #include <linux/magic.h>
 
 #include "attrib.skel.h"
+#include "ingress.skel.h"
 #include "egress.skel.h"
 #include "egressgate.h"
 #include "loader.h"
@@ -115,7 +116,7 @@ int eg_bpffs_ensure(const char *pin_dir)
 	return 0;
 }
 
-static int pin_prog(struct eg_loader *L)
+static int pin_prog(struct eg_loader *L, int fd, const char *name)
 {
 	char path[PATH_MAX + 32], dir[PATH_MAX + 16];
 	int err;
@@ -123,10 +124,10 @@ static int pin_prog(struct eg_loader *L)
 	snprintf(dir, sizeof(dir), "%s/progs", L->pin_dir);
 	if (mkdir(dir, 0700) && errno != EEXIST)
 		return -errno;
-	snprintf(path, sizeof(path), "%s/%s", dir, EG_PROG_NAME);
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	/* The new program replaces the old pin; attached links keep their own reference. */
 	unlink(path);
-	if (bpf_obj_pin(L->prog_fd, path)) {
+	if (bpf_obj_pin(fd, path)) {
 		err = -errno;
 		pr_err("cannot pin program at %s: %s", path, strerror(-err));
 		return err;
@@ -334,12 +335,32 @@ int eg_loader_open(struct eg_loader *L, const char *pin_dir)
 	L->fd_stats = bpf_map__fd(L->skel->maps.eg_stats);
 	L->fd_reasons = bpf_map__fd(L->skel->maps.eg_reasons);
 	L->fd_events = bpf_map__fd(L->skel->maps.eg_events);
-	err = pin_prog(L);
+	err = pin_prog(L, L->prog_fd, EG_PROG_NAME);
+	if (err)
+		goto fail;
+	L->fd_learned = bpf_map__fd(L->skel->maps.eg_learned);
+
+	/* The DNS answer reader: its own object, the same maps through their pins. */
+	L->ingress = ingress__open_opts(&opts);
+	if (!L->ingress) {
+		err = -errno;
+		pr_err("cannot open the ingress BPF object: %s", strerror(-err));
+		goto fail;
+	}
+	err = ingress__load(L->ingress);
+	if (err) {
+		pr_err("cannot load the ingress program: %s", strerror(-err));
+		goto fail;
+	}
+	L->ingress_fd = bpf_program__fd(L->ingress->progs.eg_tc_ingress);
+	err = pin_prog(L, L->ingress_fd, EG_INGRESS_PROG_NAME);
 	if (err)
 		goto fail;
 	attrib_open(L, maps_dir);
 	return 0;
 fail:
+	ingress__destroy(L->ingress);
+	L->ingress = NULL;
 	egress__destroy(L->skel);
 	L->skel = NULL;
 	return err;
@@ -350,6 +371,8 @@ void eg_loader_close(struct eg_loader *L)
 	/* Pins and links stay: enforcement does not depend on the daemon. */
 	attrib__destroy(L->attrib);
 	L->attrib = NULL;
+	ingress__destroy(L->ingress);
+	L->ingress = NULL;
 	if (L->skel)
 		egress__destroy(L->skel);
 	L->skel = NULL;
@@ -359,7 +382,7 @@ void eg_loader_close(struct eg_loader *L)
 static const char *const our_maps[] = {
 	"eg_config", "eg_v4_rules_0", "eg_v4_rules_1", "eg_v6_rules_0", "eg_v6_rules_1",
 	"eg_rule_stats", "eg_stats", "eg_reasons", "eg_events", "eg_names_0", "eg_names_1",
-	"eg_dns_ports", "eg_sock_owner",
+	"eg_dns_ports", "eg_sock_owner", "eg_learned",
 };
 
 static int rmdir_if_empty(const char *path)
@@ -388,6 +411,7 @@ int eg_loader_unpin_all(const char *pin_dir)
 	err = rmdir_if_empty(dir) ?: err;
 	snprintf(dir, sizeof(dir), "%s/progs", pin_dir);
 	err = unpin(dir, EG_PROG_NAME) ?: err;
+	err = unpin(dir, EG_INGRESS_PROG_NAME) ?: err;
 	err = rmdir_if_empty(dir) ?: err;
 	snprintf(dir, sizeof(dir), "%s/links", pin_dir);
 	d = opendir(dir);

@@ -11,6 +11,7 @@
 
 struct egress;
 struct attrib;
+struct ingress;
 
 struct eg_features {
 	bool tcx;          /* tcx links (kernel 6.6+) */
@@ -22,6 +23,9 @@ struct eg_features {
 struct eg_loader {
 	struct egress *skel;
 	struct attrib *attrib; /* NULL when attribution is off */
+	struct ingress *ingress; /* the DNS answer reader */
+	int ingress_fd;
+	int fd_learned;
 	char pin_dir[PATH_MAX];
 	struct eg_features feat;
 	int prog_fd;
@@ -43,6 +47,7 @@ void eg_loader_route_libbpf_log(void);
 int eg_ncpus(void);
 
 #define EG_PROG_NAME "eg_tc_egress"
+#define EG_INGRESS_PROG_NAME "eg_tc_ingress"
 /* Links of the attribution hooks on the cgroup v2 root, pinned under PIN_DIR/links. */
 #define EG_ATTRIB_HOOKS 5
 #define EG_LINK_ATTRIB_CREATE "attrib-create"

@@ -18,6 +18,12 @@
 #include "tc_attach.h"
 
 #define EGRESS_PARENT TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_EGRESS)
+
+/* Egress by default; the DNS answer reader sits on ingress. */
+static __u32 att_parent(const struct eg_tc_att *att)
+{
+	return TC_H_MAKE(TC_H_CLSACT, att->ingress ? TC_H_MIN_INGRESS : TC_H_MIN_EGRESS);
+}
 #define INGRESS_PARENT TC_H_MAKE(TC_H_CLSACT, TC_H_MIN_INGRESS)
 /* Times a dump is repeated when the kernel says it was torn. */
 #define DUMP_TRIES 3
@@ -317,7 +323,7 @@ static int add_filter(struct eg_nl *nl, int ifindex, int prog_fd,
 {
 	struct filter_scan s = {
 		.ifindex = ifindex,
-		.parent = EGRESS_PARENT,
+		.parent = att_parent(att),
 		.hi = EG_TC_PRIO_DEFAULT,
 		.prog_name = prog_name,
 	};
@@ -356,7 +362,7 @@ static int add_filter(struct eg_nl *nl, int ifindex, int prog_fd,
 		flags = state == SLOT_OURS ? NLM_F_REPLACE :
 					     NLM_F_CREATE | NLM_F_EXCL;
 		nlh = eg_nl_build_bpf_filter(buf, RTM_NEWTFILTER, flags,
-					     ifindex, EGRESS_PARENT, prio,
+					     ifindex, att_parent(att), prio,
 					     EG_TC_HANDLE, prog_fd, prog_name);
 		err = eg_nl_talk(nl, nlh, kmsg, sizeof(kmsg));
 		if (!err) {
@@ -411,7 +417,12 @@ int eg_tc_attach(int ifindex, int prog_fd, const char *prog_name,
 			ifindex);
 		goto out;
 	}
-	memset(att, 0, sizeof(*att));
+	{
+		bool ingress = att->ingress;
+
+		memset(att, 0, sizeof(*att));
+		att->ingress = ingress;
+	}
 
 	err = eg_nl_open(&nl);
 	if (err) {
@@ -469,7 +480,7 @@ static int find_our_filter(struct eg_nl *nl, const struct eg_tc_att *att,
 
 	memset(s, 0, sizeof(*s));
 	s->ifindex = att->ifindex;
-	s->parent = EGRESS_PARENT;
+	s->parent = att_parent(att);
 	s->hi = EG_TC_PRIO_DEFAULT;
 	s->prio = att->prio;
 	s->handle = att->handle;
@@ -534,7 +545,7 @@ int eg_tc_replace(const struct eg_tc_att *att, int prog_fd,
 
 	/* No NLM_F_CREATE: if it vanished since the dump, say so. */
 	nlh = eg_nl_build_bpf_filter(buf, RTM_NEWTFILTER, NLM_F_REPLACE,
-				     att->ifindex, EGRESS_PARENT, att->prio,
+				     att->ifindex, att_parent(att), att->prio,
 				     att->handle, prog_fd, prog_name);
 	err = eg_nl_talk(nl, nlh, kmsg, sizeof(kmsg));
 	if (err) {
@@ -582,7 +593,7 @@ int eg_tc_detach(const struct eg_tc_att *att, char *msg, size_t msglen)
 
 	/* TCA_KIND "bpf" makes the kernel refuse if the slot changed kind. */
 	nlh = eg_nl_build_bpf_filter(buf, RTM_DELTFILTER, 0, att->ifindex,
-				     EGRESS_PARENT, att->prio, att->handle, -1,
+				     att_parent(att), att->prio, att->handle, -1,
 				     NULL);
 	err = eg_nl_talk(nl, nlh, kmsg, sizeof(kmsg));
 	if (err) {

@@ -33,6 +33,7 @@ struct eg_tc_att {
 	 * is unknown, so qdisc_created is false and the qdisc stays.
 	 */
 	bool adopted;
+	bool ingress; /* the filter is on ingress (set by the caller before attaching) */
 };
 
 /*

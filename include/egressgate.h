@@ -34,6 +34,24 @@
 #define EG_DNS_MAX_QUESTIONS 4       /* more is judged unparseable */
 #define EG_MAX_DNS_PORTS 16          /* ports besides 53 a policy may add */
 #define EG_DNS_MSG_MAX 1024          /* refusals are built for queries up to this size */
+#define EG_MAX_LEARNED (1U << 16)    /* addresses learned from DNS answers */
+#define EG_DNS_MAX_ANSWERS 16        /* answer records read per DNS response */
+#define EG_LEARN_TTL_MIN 30          /* seconds, unless the policy says otherwise */
+#define EG_LEARN_TTL_MAX 3600
+
+/*
+ * TCP flows judged by their first bytes (TLS ClientHello, HTTP request).
+ * A ClientHello longer than one segment is collected until its name shows;
+ * the first bytes kept are bounded, and a flow past the bound fails closed.
+ */
+#define EG_MAX_FLOWS (1U << 16)   /* flows remembered: blocked, or being collected (LRU) */
+#define EG_MAX_COLLECT (1U << 10) /* flows whose first bytes are collected at once (LRU) */
+#define EG_L7_BUF 4096            /* first bytes kept per flow; power of two */
+#define EG_L7_CHUNK 512           /* bytes copied per step; the buffer has this much slack */
+#define EG_L7_STEPS 48            /* copy steps per segment (chunks and record headers) */
+#define EG_TLS_MAX_RECORDS 16     /* TLS records a ClientHello may be split into */
+#define EG_TLS_MAX_EXT 64         /* ClientHello extensions walked */
+#define EG_QUIC_PORT 443
 
 /* Rule id 0 means "no rule": the default verdict was applied. */
 #define EG_RULE_NONE 0
@@ -86,6 +104,11 @@ enum eg_reason {
 	EG_R_DNS_BAD,       /* traffic on a DNS port that is not a DNS query */
 	EG_R_DNS_POINTER,   /* compression pointer in a query name: not judged */
 	EG_R_NAME_BAD,      /* a name too long, with too many labels or bad bytes */
+	EG_R_TLS_STATE,     /* a ClientHello not followed to its name within the bounds */
+	EG_R_TLS_BAD,       /* a ClientHello whose structure cannot be read */
+	EG_R_HTTP_STATE,    /* an HTTP request's headers go past the bound without a Host */
+	EG_R_QUIC,          /* a QUIC Initial dropped (quic block): clients fall back to TCP */
+	EG_R_FLOW_BLOCKED,  /* a later segment of a TCP flow already blocked by name */
 	EG_R_MAX,
 };
 
@@ -97,6 +120,8 @@ enum eg_stat {
 	EG_S_EVENTS_LOST = EG_S_V_BASE + EG_V_MAX, /* ring buffer full */
 	EG_S_NDP,         /* IPv6 neighbour discovery passed without judgement */
 	EG_S_RULE_STATS_FULL, /* a rule hit could not be counted: stats table full */
+	EG_S_LEARNED,         /* addresses learned (or refreshed) from DNS answers */
+	EG_S_LEARNED_FULL,    /* an address could not be learned: the table is full */
 	EG_S_MAX,
 };
 
@@ -121,6 +146,27 @@ struct eg_config {
 	__u64 name_seed;     /* key of the name hash; chosen once, kept in the pinned map */
 	__u8 quic_block;     /* drop QUIC Initial packets (UDP/443) so clients use TCP */
 	__u8 pad[7];
+	__u32 learn_ttl_min; /* seconds a learned address lives at least ... */
+	__u32 learn_ttl_max; /* ... and at most, whatever the answer's TTL */
+};
+
+/*
+ * Addresses learned from DNS answers to names a rule matched: connections to
+ * them get that rule's verdict and name. A full table refuses new entries
+ * (counted); nothing a verdict depends on is evicted silently.
+ */
+struct eg_learned_key {
+	__u8 family; /* 4 or 6 */
+	__u8 pad[3];
+	__u8 addr[16];
+};
+
+struct eg_learned_val {
+	__u64 expires_ns;      /* bpf_ktime_get_ns() after which it is ignored */
+	__u32 rule_id;
+	__u8 action;
+	__u8 pad[3];
+	char name[EG_NAME_BUF]; /* the name asked for */
 };
 
 #define EG_DNS_REFUSED 5
@@ -219,9 +265,55 @@ struct eg_event {
 	char name[EG_NAME_BUF]; /* NUL-terminated, lowercased */
 };
 
+/* A TCP flow as its outgoing segments carry it. */
+struct eg_flow_key {
+	__u8 saddr[16]; /* IPv4 in the first 4 bytes, the rest zero */
+	__u8 daddr[16];
+	__u16 sport;    /* host order */
+	__u16 dport;
+	__u8 family;    /* 4 or 6 */
+	__u8 pad[3];
+};
+
+enum eg_flow_state {
+	EG_FLOW_COLLECT = 1, /* its first bytes are being collected (eg_collect) */
+	EG_FLOW_BLOCKED = 2, /* blocked by its name: every later segment is dropped */
+};
+
+/* What is remembered of a TCP flow whose name was needed. */
+struct eg_flow {
+	__u8 state;    /* enum eg_flow_state */
+	__u8 action;   /* BLOCKED: the action that applied */
+	__u8 reason;   /* BLOCKED: the verdict's reason */
+	__u8 name_src; /* BLOCKED: where the name was seen; EG_NSRC_NONE: failed closed */
+	__u32 rule_id; /* BLOCKED: the rule; 0 when the flow failed closed */
+	__u64 ts_ns;   /* last change, bpf_ktime_get_ns() */
+};
+
+/*
+ * The first bytes of a TCP flow while its name is not known yet: the
+ * handshake messages of a ClientHello (TLS record headers taken out) or the
+ * head of an HTTP request. Only EG_L7_BUF bytes are used; the slack lets
+ * the verifier see that a masked offset plus a masked length stays inside.
+ */
+struct eg_collect {
+	__u32 next_seq;  /* sequence number of the next payload byte expected */
+	__u16 have;      /* bytes kept in data */
+	__u16 need;      /* bytes that complete the message, at most EG_L7_BUF */
+	__u16 rec_left;  /* TLS: bytes of the current record still to come */
+	__u8 kind;       /* what is collected: EG_L7_TLS or EG_L7_HTTP (eg/flow.h) */
+	__u8 hdr_have;   /* TLS: bytes of a record header cut by a segment boundary */
+	__u8 records;    /* TLS: records seen */
+	__u8 pad[3];
+	__u8 hdr[16];    /* TLS: that record header (5 bytes used) */
+	__u8 data[EG_L7_BUF + EG_L7_CHUNK];
+};
+
 #define EG_ASSERT_SIZE(type, size) \
 	_Static_assert(sizeof(type) == (size), #type " layout changed")
-EG_ASSERT_SIZE(struct eg_config, 24);
+EG_ASSERT_SIZE(struct eg_config, 32);
+EG_ASSERT_SIZE(struct eg_learned_key, 20);
+EG_ASSERT_SIZE(struct eg_learned_val, 272);
 EG_ASSERT_SIZE(struct eg_name_key, 8);
 EG_ASSERT_SIZE(struct eg_name_val, 16);
 EG_ASSERT_SIZE(struct eg_v4_key, 8);
@@ -230,6 +322,9 @@ EG_ASSERT_SIZE(struct eg_rule_val, 8);
 EG_ASSERT_SIZE(struct eg_rule_stat, 16);
 EG_ASSERT_SIZE(struct eg_owner, 32);
 EG_ASSERT_SIZE(struct eg_event, 368);
+EG_ASSERT_SIZE(struct eg_flow_key, 40);
+EG_ASSERT_SIZE(struct eg_flow, 16);
+EG_ASSERT_SIZE(struct eg_collect, 32 + EG_L7_BUF + EG_L7_CHUNK);
 
 /* Names of pinned objects under the pin directory. */
 #define EG_PIN_DIR_DEFAULT "/sys/fs/bpf/egressgate"

@@ -23,6 +23,7 @@ int eg_tc_egress(struct __sk_buff *skb)
 	struct eg_dns_info dns = {};
 	struct eg_l7 l7 = {};
 	struct eg_pkt p = {};
+	const char *learned_name = NULL;
 	struct eg_scratch *s;
 	struct eg_config *cfg;
 	__u32 zero = 0;
@@ -54,12 +55,11 @@ int eg_tc_egress(struct __sk_buff *skb)
 		l7_err = eg_l7_judge(skb, cfg, &p, s, &l7, &dns);
 	if (l7_err < 0) {
 		/* It must carry a name and cannot be read: enforce mode drops it. */
-		eg_count(&eg_reasons, -l7_err);
 		d.action = EG_ACT_DROP;
 		d.name_src = l7.name_src;
 		eg_settle(cfg, &d, -l7_err);
 	} else {
-		eg_decide(cfg, &p, err, &l7, &d);
+		eg_decide(cfg, &p, err, &l7, &d, &learned_name);
 	}
 	/* Monitor mode reports what enforce would do: only TCP can be reset. */
 	if (d.verdict == EG_V_WOULD_REJECT && !eg_can_rst(&p) && l7.kind != EG_L7_DNS_UDP)
@@ -92,7 +92,7 @@ int eg_tc_egress(struct __sk_buff *skb)
 		eg_count(&eg_reasons, d.reason);
 	eg_count_rule(d.rule_id, len);
 	if (d.verdict != EG_V_PASS && d.verdict != EG_V_ALLOW)
-		eg_emit(skb, &p, &d, len, d.name_src ? s->best : NULL);
+		eg_emit(skb, &p, &d, len, d.name_src == EG_NSRC_LEARNED ? learned_name : s->best);
 	return ret;
 }
 

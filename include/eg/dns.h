@@ -14,9 +14,11 @@
 
 #define EG_DNS_PORT 53
 #define EG_DNS_HDR 12
+#define EG_DNS_TCP_MSGS 4 /* pipelined messages judged in one TCP segment */
 
 struct eg_dns_info {
 	__u32 msg_off; /* DNS header, from the start of the frame */
+	__u32 msg_len; /* bytes of the message */
 	__u32 qend;    /* end of the question section, from msg_off */
 	__u8 have_name; /* scratch->best holds the deciding (or first) name */
 };
@@ -90,18 +92,21 @@ __noinline int eg_keep_name(struct eg_scratch *s, __u32 n)
  * to the strictest rule any question matched (untouched when none did), or
  * a negative reason when this is not a query egressgate can read.
  */
-static __always_inline int eg_dns_judge(struct eg_ctx *ctx, const struct eg_config *cfg,
-					__u32 msg_off, __u32 msg_len, struct eg_scratch *s,
-					struct eg_name_hit *best, struct eg_dns_info *info)
+__noinline int eg_dns_judge(struct eg_ctx *ctx, const struct eg_config *cfg,
+			    struct eg_scratch *s, struct eg_name_hit *best,
+			    struct eg_dns_info *info)
 {
-	__u8 hdr[EG_DNS_HDR];
-	__u32 off = EG_DNS_HDR, q, qd;
+	__u32 off = EG_DNS_HDR, q, qd, msg_off, msg_len;
+	__u8 *hdr;
 
-	info->msg_off = msg_off;
-	info->have_name = 0;
+	if (!ctx || !cfg || !s || !best || !info)
+		return -EG_R_DNS_BAD;
+	msg_off = info->msg_off;
+	msg_len = info->msg_len;
 	if (msg_len < EG_DNS_HDR || msg_len > 0xffff)
 		return -EG_R_DNS_BAD;
-	if (eg_load_bytes(ctx, msg_off, hdr, sizeof(hdr)))
+	hdr = s->wire; /* the stack is short: the header goes where the names go */
+	if (eg_load_bytes(ctx, msg_off, hdr, EG_DNS_HDR))
 		return -EG_R_DNS_BAD;
 	if (hdr[2] & 0x80)
 		return -EG_R_DNS_BAD; /* a response, not a query */

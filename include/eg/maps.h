@@ -103,8 +103,19 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } eg_dns_ports SEC(".maps");
 
+/* Addresses learned from DNS answers (see struct eg_learned_val). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__type(key, struct eg_learned_key);
+	__type(value, struct eg_learned_val);
+	__uint(max_entries, EG_MAX_LEARNED);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eg_learned SEC(".maps");
+
 /* Per-CPU scratch space for names and DNS messages: too big for the stack. */
 struct eg_scratch {
+	struct eg_learned_val lv; /* an entry being learned */
 	char text[EG_NAME_BUF];	 /* the name being matched, lowercased */
 	char best[EG_NAME_BUF];	 /* the name that decided the verdict */
 	__u8 wire[EG_NAME_BUF];	 /* a DNS name as it is on the wire */
@@ -124,6 +135,36 @@ struct {
 	__uint(max_entries, EG_EVENTS_BYTES);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } eg_events SEC(".maps");
+
+/*
+ * TCP flows whose name was needed: blocked ones (later segments dropped) and
+ * those whose first bytes are being collected. Kept apart from the bulky
+ * eg_collect so that losing a collection to eviction is seen (fails closed).
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct eg_flow_key);
+	__type(value, struct eg_flow);
+	__uint(max_entries, EG_MAX_FLOWS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eg_flows SEC(".maps");
+
+/* Flow -> its first bytes, while a ClientHello or request head is incomplete. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__type(key, struct eg_flow_key);
+	__type(value, struct eg_collect);
+	__uint(max_entries, EG_MAX_COLLECT);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eg_collect SEC(".maps");
+
+/* Per-CPU: a flow's first segment is read here; it moves to eg_collect only if incomplete. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__type(key, __u32);
+	__type(value, struct eg_collect);
+	__uint(max_entries, 1);
+} eg_collect_scratch SEC(".maps");
 #endif /* EG_MAPS_OWNER_ONLY */
 
 #endif /* EG_MAPS_H */

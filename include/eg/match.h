@@ -36,6 +36,21 @@ static __always_inline struct eg_rule_val *eg_match_prefix(const struct eg_confi
 	}
 }
 
+/* A destination learned from a DNS answer, while its TTL runs. */
+static __always_inline struct eg_learned_val *eg_match_learned(const struct eg_pkt *p)
+{
+	struct eg_learned_key k = { .family = p->family };
+	struct eg_learned_val *v;
+
+	__builtin_memcpy(k.addr, p->daddr, 16);
+	if (p->family == 4)
+		__builtin_memset(k.addr + 4, 0, 12);
+	v = bpf_map_lookup_elem(&eg_learned, &k);
+	if (v && v->expires_ns > bpf_ktime_get_ns())
+		return v;
+	return NULL;
+}
+
 /* Neighbour discovery is link plumbing, like ARP: never judged. */
 static __always_inline bool eg_is_ndp(const struct eg_pkt *p)
 {
@@ -86,8 +101,9 @@ struct eg_l7 {
  */
 static __always_inline void eg_decide(const struct eg_config *cfg, const struct eg_pkt *p,
 				      int parse_err, const struct eg_l7 *l7,
-				      struct eg_decision *d)
+				      struct eg_decision *d, const char **learned_name)
 {
+	struct eg_learned_val *lv;
 	bool deny = cfg->default_action == EG_ACT_BLOCK || cfg->default_action == EG_ACT_DROP;
 	struct eg_rule_val *r;
 
@@ -104,6 +120,16 @@ static __always_inline void eg_decide(const struct eg_config *cfg, const struct 
 	if (r) {
 		d->rule_id = r->rule_id;
 		d->action = r->action;
+	}
+	/* A learned address counts like a prefix rule: the stricter wins. */
+	lv = eg_match_learned(p);
+	if (lv && (!d->rule_id || lv->action > d->action)) {
+		d->rule_id = lv->rule_id;
+		d->action = lv->action;
+		if (!l7->name_src) {
+			d->name_src = EG_NSRC_LEARNED;
+			*learned_name = lv->name;
+		}
 	}
 	if (l7->hit.rule_id && l7->hit.action > d->action) {
 		d->rule_id = l7->hit.rule_id;

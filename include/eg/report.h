@@ -106,7 +106,7 @@ static __always_inline void eg_emit(struct eg_ctx *ctx, const struct eg_pkt *p,
 #endif
 	e->name_src = name ? d->name_src : EG_NSRC_NONE;
 	__builtin_memset(e->pad2, 0, sizeof(e->pad2));
-	if (name)
+	if (name && d->name_src)
 		__builtin_memcpy(e->name, name, EG_NAME_BUF);
 	else
 		e->name[0] = '\0';

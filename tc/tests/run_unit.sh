@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
-# Unit tests of the TC classifier: generate the scapy fixtures, then feed them
-# through BPF_PROG_TEST_RUN. Needs root (or CAP_BPF + CAP_NET_ADMIN).
+# Unit tests of the TC classifier: every tc/tests/gen_fixtures*.py writes its
+# scapy fixtures, the files are joined, and tc_unit feeds them all through
+# BPF_PROG_TEST_RUN in one run. Needs root (or CAP_BPF + CAP_NET_ADMIN).
 # Usage: run_unit.sh path/to/tc_unit      exit status: tc_unit's
 set -u
 
@@ -17,8 +18,17 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/eg-tc-unit.XXXXXX") || exit 2
 trap 'rm -rf "$tmp"' EXIT
 
-if ! "$python" "$here/gen_fixtures.py" "$tmp/tc_unit.fixtures"; then
-	echo "run_unit.sh: generating fixtures with $python failed (is python3-scapy installed?)" >&2
+gens=("$here"/gen_fixtures*.py)
+if [ ! -e "${gens[0]}" ]; then
+	echo "run_unit.sh: no gen_fixtures*.py in $here" >&2
 	exit 2
 fi
+for gen in "${gens[@]}"; do
+	out="$tmp/$(basename "$gen" .py).fixtures"
+	if ! "$python" "$gen" "$out"; then
+		echo "run_unit.sh: $(basename "$gen") failed with $python (is python3-scapy installed?)" >&2
+		exit 2
+	fi
+	cat "$out" >>"$tmp/tc_unit.fixtures" || exit 2
+done
 "$bin" "$tmp/tc_unit.fixtures"

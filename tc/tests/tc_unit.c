@@ -13,6 +13,10 @@
  * records the target: the program's TC_ACT_REDIRECT is returned as is.
  * No process sends these frames and the attribution programs are not
  * loaded, so every event's owner must be zero.
+ *
+ * Name rules are keyed by eg_name_hash() under a name seed drawn at random
+ * once per run and printed first (EG_NAME_SEED=0x... replays a run), so a
+ * case can never pass by a fixed hash.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -21,24 +25,35 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/random.h>
 #include <arpa/inet.h>
 #include <linux/pkt_cls.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
 #include "egressgate.h"
+#include "eg/name.h"
 #include "addr.h"
 #include "log.h"
 #include "egress.skel.h"
 
 #define MAX_FRAME 2048
-#define MAX_RULES 16
+#define MAX_RULES 32
+#define MAX_CFG_FIELDS 32
 #define MAX_EVENTS 8
 #define MSG_LEN 8192
 #define LOOPBACK_IFINDEX 1
 
+/* Which slots of a name key a rule fills (policy `name`, `*.name`, `=name`). */
+enum {
+	NAME_EXACT = 1 << 0,
+	NAME_SUB = 1 << 1,
+};
+
 struct tc_rule {
 	struct eg_prefix pfx;
+	int slots;                  /* 0: a prefix rule; else NAME_*: a name rule */
+	char name[EG_NAME_MAX + 1]; /* lowercased, no trailing dot */
 	__u32 id;
 	__u8 action;
 };
@@ -64,6 +79,8 @@ struct tc_case {
 	struct eg_config cfg;
 	struct tc_rule rules[MAX_RULES];
 	int nr_rules;
+	__u16 dns_ports[EG_MAX_DNS_PORTS];
+	int nr_dns_ports;
 	__u8 in[MAX_FRAME];
 	__u32 in_len;
 	int ret;
@@ -152,7 +169,9 @@ static const struct eg_name eg_names[] = {
 	N(EG_R_NONE), N(EG_R_RULE_BLOCK), N(EG_R_RULE_DROP), N(EG_R_DEFAULT_DENY),
 	N(EG_R_UNPARSEABLE), N(EG_R_TRUNC_L2), N(EG_R_VLAN_DEPTH), N(EG_R_TRUNC_L3),
 	N(EG_R_BAD_L3), N(EG_R_V6_EXT_DEPTH), N(EG_R_TRUNC_L4), N(EG_R_BAD_L4),
-	N(EG_R_REJECT_FAILED),
+	N(EG_R_REJECT_FAILED), N(EG_R_DNS_BAD), N(EG_R_DNS_POINTER), N(EG_R_NAME_BAD),
+	N(EG_NSRC_NONE), N(EG_NSRC_DNS), N(EG_NSRC_DNS_TCP), N(EG_NSRC_SNI), N(EG_NSRC_HTTP),
+	N(EG_NSRC_LEARNED),
 	N(EG_S_PACKETS), N(EG_S_NOT_IP), N(EG_S_EVENTS_LOST), N(EG_S_NDP),
 	N(EG_S_RULE_STATS_FULL),
 };
@@ -237,11 +256,43 @@ static int parse_action(const char *s, __u8 *action)
 	return -EINVAL;
 }
 
-/* "block:203.0.113.0/24:10,allow:2001:db8::/32:11" */
+/*
+ * "github.com" (the name and its subtree), "*.github.com" (the subtree only),
+ * "=github.com" (the name only) into r.
+ */
+static int parse_name_pattern(const char *s, struct tc_rule *r, char *err, size_t errlen)
+{
+	size_t i, n;
+
+	r->slots = NAME_EXACT | NAME_SUB;
+	if (!strncmp(s, "*.", 2)) {
+		r->slots = NAME_SUB;
+		s += 2;
+	} else if (s[0] == '=') {
+		r->slots = NAME_EXACT;
+		s++;
+	}
+	n = strlen(s);
+	if (!n || n > EG_NAME_MAX || s[0] == '.' || s[n - 1] == '.' || strstr(s, "..")) {
+		snprintf(err, errlen, "bad name '%s' (1 to %d characters, no empty label)", s,
+			 EG_NAME_MAX);
+		return -EINVAL;
+	}
+	for (i = 0; i < n; i++)
+		r->name[i] = eg_lower((__u8)s[i]);
+	r->name[n] = '\0';
+	return 0;
+}
+
+/*
+ * "block:203.0.113.0/24:10,allow:2001:db8::/32:11,block:name:*.github.com:12":
+ * action:prefix:id or action:name:pattern:id.
+ */
 static int parse_rules(char *s, struct tc_case *c, char *err, size_t errlen)
 {
 	char *save, *tok, *first, *last;
 	struct tc_rule *r;
+	char *end;
 
 	if (!strcmp(s, "-"))
 		return 0;
@@ -254,7 +305,8 @@ static int parse_rules(char *s, struct tc_case *c, char *err, size_t errlen)
 		first = strchr(tok, ':');
 		last = strrchr(tok, ':');
 		if (!first || first == last) {
-			snprintf(err, errlen, "rule '%s' is not action:prefix:id", tok);
+			snprintf(err, errlen, "rule '%s' is not action:prefix:id or action:name:pattern:id",
+				 tok);
 			return -EINVAL;
 		}
 		*first = *last = '\0';
@@ -262,11 +314,64 @@ static int parse_rules(char *s, struct tc_case *c, char *err, size_t errlen)
 			snprintf(err, errlen, "unknown action '%s'", tok);
 			return -EINVAL;
 		}
-		if (eg_prefix_parse(first + 1, &r->pfx, err, errlen))
+		if (!strncmp(first + 1, "name:", 5)) {
+			if (parse_name_pattern(first + 6, r, err, errlen))
+				return -EINVAL;
+		} else if (eg_prefix_parse(first + 1, &r->pfx, err, errlen)) {
 			return -EINVAL;
-		r->id = strtoul(last + 1, NULL, 10);
+		}
+		errno = 0;
+		r->id = strtoul(last + 1, &end, 10);
+		if (!last[1] || *end || errno || !r->id) {
+			snprintf(err, errlen, "bad rule id '%s'", last + 1);
+			return -EINVAL;
+		}
 	}
 	return 0;
+}
+
+/* "cfg:dns_rcode=3", "cfg:quic_block=1", "cfg:dns_port=5353" (repeatable). */
+static int parse_cfg(const char *s, struct tc_case *c, char *err, size_t errlen)
+{
+	const char *val;
+	unsigned long v;
+	char *end;
+
+	if (strncmp(s, "cfg:", 4) || !(val = strchr(s, '='))) {
+		snprintf(err, errlen, "trailing field '%s' is not cfg:KEY=VALUE", s);
+		return -EINVAL;
+	}
+	errno = 0;
+	v = strtoul(val + 1, &end, 0);
+	if (!val[1] || *end || errno) {
+		snprintf(err, errlen, "bad value in '%s'", s);
+		return -EINVAL;
+	}
+	s += 4;
+	if (!strncmp(s, "dns_rcode=", 10)) {
+		if (v != EG_DNS_REFUSED && v != EG_DNS_NXDOMAIN)
+			goto range;
+		c->cfg.dns_rcode = v;
+	} else if (!strncmp(s, "quic_block=", 11)) {
+		if (v > 1)
+			goto range;
+		c->cfg.quic_block = v;
+	} else if (!strncmp(s, "dns_port=", 9)) {
+		if (!v || v > 0xffff)
+			goto range;
+		if (c->nr_dns_ports == EG_MAX_DNS_PORTS) {
+			snprintf(err, errlen, "more than %d dns_port fields", EG_MAX_DNS_PORTS);
+			return -EINVAL;
+		}
+		c->dns_ports[c->nr_dns_ports++] = v;
+	} else {
+		snprintf(err, errlen, "unknown setting 'cfg:%s' (dns_rcode, quic_block, dns_port)", s);
+		return -EINVAL;
+	}
+	return 0;
+range:
+	snprintf(err, errlen, "value out of range in 'cfg:%s'", s);
+	return -EINVAL;
 }
 
 static int parse_event(char *s, struct tc_case *c, char *err, size_t errlen)
@@ -296,6 +401,14 @@ static int parse_event(char *s, struct tc_case *c, char *err, size_t errlen)
 			c->ev_mask |= tok[0] == 's' ? EV_SADDR : EV_DADDR;
 			continue;
 		}
+		if (!strcmp(tok, "name")) {
+			if (strlen(val) > EG_NAME_MAX) {
+				snprintf(err, errlen, "event name longer than %d characters", EG_NAME_MAX);
+				return -EINVAL;
+			}
+			snprintf(e->name, sizeof(e->name), "%s", val);
+			continue;
+		}
 		prefix = "";
 		if (!strcmp(tok, "v"))
 			prefix = "EG_V_";
@@ -303,6 +416,8 @@ static int parse_event(char *s, struct tc_case *c, char *err, size_t errlen)
 			prefix = "EG_ACT_";
 		else if (!strcmp(tok, "r"))
 			prefix = "EG_R_";
+		else if (!strcmp(tok, "src"))
+			prefix = "EG_NSRC_";
 		if (eg_name_value(val, prefix, &v)) {
 			snprintf(err, errlen, "bad value '%s' for event field %s", val, tok);
 			return -EINVAL;
@@ -327,6 +442,12 @@ static int parse_event(char *s, struct tc_case *c, char *err, size_t errlen)
 			e->dport = v, c->ev_mask |= EV_DPORT;
 		} else if (!strcmp(tok, "tcpflags")) {
 			e->tcp_flags = v, c->ev_mask |= EV_TCPFLAGS;
+		} else if (!strcmp(tok, "src")) {
+			if (v < 0 || v >= EG_NSRC_MAX) {
+				snprintf(err, errlen, "bad name source '%s'", val);
+				return -EINVAL;
+			}
+			e->name_src = v;
 		} else {
 			snprintf(err, errlen, "unknown event field '%s'", tok);
 			return -EINVAL;
@@ -351,20 +472,27 @@ enum {
 	F_MAX,
 };
 
-/* One fixture line (see gen_fixtures.py) into a case. */
+/*
+ * One fixture line into a case: the fields of gen_fixtures.py, then any
+ * number of optional cfg:KEY=VALUE fields (see gen_fixtures_dns.py).
+ */
 static int parse_case(char *line, struct tc_case *c, char *err, size_t errlen)
 {
-	char *f[F_MAX], *save, *tok;
+	char *f[F_MAX + MAX_CFG_FIELDS], *save, *tok;
+	int i, nf = 0;
 	long v;
-	int i;
 
 	memset(c, 0, sizeof(*c));
-	for (i = 0; i < F_MAX; i++) {
-		f[i] = strtok_r(i ? NULL : line, " \t\n", &save);
-		if (!f[i]) {
-			snprintf(err, errlen, "%d fields, want %d", i, F_MAX);
+	for (tok = strtok_r(line, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save)) {
+		if (nf == F_MAX + MAX_CFG_FIELDS) {
+			snprintf(err, errlen, "more than %d fields", F_MAX + MAX_CFG_FIELDS);
 			return -EINVAL;
 		}
+		f[nf++] = tok;
+	}
+	if (nf < F_MAX) {
+		snprintf(err, errlen, "%d fields, want %d and cfg:KEY=VALUE fields", nf, F_MAX);
+		return -EINVAL;
 	}
 	snprintf(c->name, sizeof(c->name), "%s", f[F_NAME]);
 	if (!strcmp(f[F_MODE], "enforce")) {
@@ -380,6 +508,7 @@ static int parse_case(char *line, struct tc_case *c, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	c->cfg.generation = 1;
+	c->cfg.dns_rcode = EG_DNS_REFUSED;
 	if (parse_rules(f[F_RULES], c, err, errlen))
 		return -EINVAL;
 	if (hex_decode(f[F_FRAME], c->in, sizeof(c->in), &c->in_len)) {
@@ -424,6 +553,10 @@ static int parse_case(char *line, struct tc_case *c, char *err, size_t errlen)
 		snprintf(err, errlen, "bad output frame hex");
 		return -EINVAL;
 	}
+	for (i = F_MAX; i < nf; i++) {
+		if (parse_cfg(f[i], c, err, errlen))
+			return -EINVAL;
+	}
 	return 0;
 }
 
@@ -434,6 +567,7 @@ struct tc_env {
 	int nr_cpus;
 	int nr_events;
 	int set; /* rule set the case runs against; the other holds decoys */
+	__u64 name_seed;
 	struct eg_event events[MAX_EVENTS];
 };
 
@@ -487,6 +621,99 @@ static int percpu_sum(struct tc_env *env, struct bpf_map *map, __u32 key, __u64 
 	return 0;
 }
 
+/* Name keys of a case: the rules that share a name share one entry. */
+struct tc_name_entry {
+	const char *name;
+	struct eg_name_key key;
+	struct eg_name_val val;
+};
+
+static int name_entries(struct tc_env *env, const struct tc_case *c, struct tc_name_entry *ents,
+			int *nr)
+{
+	int i, j;
+
+	*nr = 0;
+	for (i = 0; i < c->nr_rules; i++) {
+		const struct tc_rule *r = &c->rules[i];
+		struct tc_name_entry *e;
+
+		if (!r->slots)
+			continue;
+		for (j = 0; j < *nr && strcmp(ents[j].name, r->name); j++)
+			;
+		e = &ents[j];
+		if (j == *nr) {
+			memset(e, 0, sizeof(*e));
+			e->name = r->name;
+			e->val.len = strlen(r->name);
+			e->key.hash = eg_name_hash(env->name_seed, r->name, e->val.len);
+			(*nr)++;
+		}
+		if (((r->slots & NAME_EXACT) && e->val.exact_id) ||
+		    ((r->slots & NAME_SUB) && e->val.sub_id)) {
+			pr_err("case %s: two rules for the same slot of name %s", c->name, r->name);
+			return -EINVAL;
+		}
+		if (r->slots & NAME_EXACT) {
+			e->val.exact_id = r->id;
+			e->val.exact_action = r->action;
+		}
+		if (r->slots & NAME_SUB) {
+			e->val.sub_id = r->id;
+			e->val.sub_action = r->action;
+		}
+	}
+	return 0;
+}
+
+/*
+ * Name rules into the case's set; the other set gets the same keys as drop
+ * rules with the decoy id, so reading the wrong set cannot go unnoticed.
+ */
+static int install_names(struct tc_env *env, const struct tc_case *c)
+{
+	struct egress *skel = env->skel;
+	struct bpf_map *mn[2] = { skel->maps.eg_names_0, skel->maps.eg_names_1 };
+	struct tc_name_entry ents[MAX_RULES];
+	int i, nr, err;
+	__u8 one = 1;
+
+	for (i = 0; i < 2; i++) {
+		err = map_clear(mn[i]);
+		if (err)
+			return err;
+	}
+	err = map_clear(skel->maps.eg_dns_ports);
+	if (err)
+		return err;
+	for (i = 0; i < c->nr_dns_ports; i++) {
+		if (bpf_map_update_elem(bpf_map__fd(skel->maps.eg_dns_ports), &c->dns_ports[i], &one,
+					BPF_ANY))
+			return -errno;
+	}
+	err = name_entries(env, c, ents, &nr);
+	if (err)
+		return err;
+	for (i = 0; i < nr; i++) {
+		struct eg_name_val decoy = { .len = ents[i].val.len };
+
+		if (ents[i].val.exact_id) {
+			decoy.exact_id = 999;
+			decoy.exact_action = EG_ACT_DROP;
+		}
+		if (ents[i].val.sub_id) {
+			decoy.sub_id = 999;
+			decoy.sub_action = EG_ACT_DROP;
+		}
+		if (bpf_map_update_elem(bpf_map__fd(mn[env->set]), &ents[i].key, &ents[i].val,
+					BPF_NOEXIST) ||
+		    bpf_map_update_elem(bpf_map__fd(mn[!env->set]), &ents[i].key, &decoy, BPF_NOEXIST))
+			return -errno;
+	}
+	return 0;
+}
+
 static int install(struct tc_env *env, const struct tc_case *c)
 {
 	struct egress *skel = env->skel;
@@ -515,6 +742,10 @@ static int install(struct tc_env *env, const struct tc_case *c)
 	if (err)
 		return err;
 	cfg.active = env->set;
+	cfg.name_seed = env->name_seed;
+	err = install_names(env, c);
+	if (err)
+		return err;
 	if (bpf_map_update_elem(bpf_map__fd(skel->maps.eg_config), &zero, &cfg, BPF_ANY))
 		return -errno;
 	for (i = 0; i < c->nr_rules; i++) {
@@ -523,6 +754,8 @@ static int install(struct tc_env *env, const struct tc_case *c)
 		struct eg_v4_key k4 = { .prefixlen = r->pfx.len };
 		struct eg_v6_key k6 = { .prefixlen = r->pfx.len };
 
+		if (r->slots)
+			continue;
 		if (r->pfx.family == 4) {
 			memcpy(k4.addr, r->pfx.addr, 4);
 			err = bpf_map_update_elem(v4, &k4, &val, BPF_NOEXIST);
@@ -661,6 +894,12 @@ static void check_event(struct tc_env *env, const struct tc_case *c, __u64 t0, _
 		check_addr(res, "saddr", x->flags & EG_EV_F_V6, x->saddr, e->saddr);
 	if (m & EV_DADDR)
 		check_addr(res, "daddr", x->flags & EG_EV_F_V6, x->daddr, e->daddr);
+	/* Always checked: a packet without a name must not report a stale one. */
+	ASSERT_ENUM(res, e->name_src, x->name_src, "EG_NSRC_", "event name_src");
+	if (!memchr(e->name, '\0', sizeof(e->name)))
+		failf(res, "event name (expected '%s', got one without a NUL)", x->name);
+	else if (strcmp(e->name, x->name))
+		failf(res, "event name (expected '%s', got '%s')", x->name, e->name);
 }
 
 static void check_output(const struct tc_case *c, const __u8 *out, __u32 out_len,
@@ -677,7 +916,7 @@ static void check_output(const struct tc_case *c, const __u8 *out, __u32 out_len
 	hex_encode(want, want_len, e, sizeof(e));
 	hex_encode(out, out_len, g, sizeof(g));
 	failf(res, "%s differs from byte %u (expected %u bytes %s, got %u bytes %s)",
-	      c->out_len ? "reset frame" : "output frame (must be the input)", i, want_len, e,
+	      c->out_len ? "rewritten frame" : "output frame (must be the input)", i, want_len, e,
 	      out_len, g);
 }
 
@@ -726,6 +965,26 @@ report:
 	return !res.nr_fail;
 }
 
+/* A random seed per run; EG_NAME_SEED replays the one a failed run printed. */
+static int name_seed(__u64 *seed)
+{
+	const char *s = getenv("EG_NAME_SEED");
+	char *end;
+
+	if (s) {
+		errno = 0;
+		*seed = strtoull(s, &end, 0);
+		if (!*s || *end || errno) {
+			pr_err("EG_NAME_SEED '%s' is not a 64-bit number", s);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	if (getrandom(seed, sizeof(*seed), 0) != sizeof(*seed))
+		return errno ? -errno : -EIO;
+	return 0;
+}
+
 /* libbpf's messages go to our log, one level lower. */
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
@@ -763,6 +1022,13 @@ int main(int argc, char **argv)
 		pr_err("out of memory");
 		goto cleanup;
 	}
+	err = name_seed(&env.name_seed);
+	if (err) {
+		if (err != -EINVAL)
+			pr_err("choosing a name seed: %s", strerror(-err));
+		goto cleanup;
+	}
+	printf("name seed 0x%016llx\n", (unsigned long long)env.name_seed);
 	env.nr_cpus = libbpf_num_possible_cpus();
 	if (env.nr_cpus <= 0) {
 		pr_err("cannot count possible CPUs: %s", strerror(-env.nr_cpus));
