@@ -14,7 +14,7 @@ SKELS := $(BUILD)/egress.skel.h $(BUILD)/attrib.skel.h $(BUILD)/ingress.skel.h
 LIB_SRCS := lib/log.c lib/ctl.c lib/addr.c lib/name.c
 AGENT_SRCS := agent/main.c agent/loader.c agent/policy.c agent/rules.c agent/attach.c \
 	      agent/netns.c agent/netlink.c agent/tc_attach.c agent/events.c agent/control.c \
-	      agent/state.c agent/format.c agent/reconcile.c agent/names.c \
+	      agent/state.c agent/format.c agent/reconcile.c agent/names.c agent/learned.c \
 	      agent/metrics.c
 CTL_SRCS := tools/egressctl.c
 

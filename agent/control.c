@@ -16,6 +16,7 @@
 
 #include "ctl.h"
 #include "daemon.h"
+#include "learned.h"
 #include "log.h"
 
 struct req {
@@ -402,9 +403,15 @@ static int cmd_rules(struct req *q)
 {
 	struct eg_nentry **names;
 	size_t n, i, nn, k;
-	struct eg_rentry **v = eg_rules_sorted(&q->D->R, &n);
+	struct eg_rentry **v;
 	struct eg_buf *b = &q->out;
 
+	if (opt(q, "learned")) {
+		int err = eg_learned_list(&q->D->L, b, q->json);
+
+		return err ? fail(q, err, "reading the learned addresses: %s", strerror(-err)) : 0;
+	}
+	v = eg_rules_sorted(&q->D->R, &n);
 	if (!v)
 		return fail(q, -ENOMEM, "out of memory");
 	if (q->json)

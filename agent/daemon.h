@@ -38,6 +38,7 @@ struct eg_daemon {
 	int nwatch;
 	bool reconcile_due;
 	time_t last_reconcile;
+	time_t last_gc;
 };
 
 #define EG_TAG_WATCH (2ULL << 32) /* epoll tag of a link watcher: | fd */

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "learned.h"
 #include "log.h"
 #include "metrics.h"
 
@@ -29,6 +30,7 @@
 #define EG_EVENTS_LOG_DEFAULT "/var/log/egressgate/events.jsonl"
 /* Safety net behind inotify and link events: how often attachments are checked. */
 #define EG_RECONCILE_SECONDS 2
+#define EG_LEARNED_GC_SECONDS 5
 #define EG_DAEMON_LOG_DEFAULT "/var/log/egressgate/egressd.log"
 
 enum { TAG_RING = 1, TAG_LISTEN, TAG_SIGNAL, TAG_INOTIFY, TAG_METRICS, TAG_FOLLOWER_BASE };
@@ -461,6 +463,14 @@ static int run(struct eg_daemon *D)
 		/* Followers dropped for being slow were closed by events.c. */
 		if (D->reconcile_due || time(NULL) - D->last_reconcile >= EG_RECONCILE_SECONDS)
 			eg_reconcile(D);
+		/* The kernel ignores expired addresses; this frees their room. */
+		if (time(NULL) - D->last_gc >= EG_LEARNED_GC_SECONDS) {
+			int gone = eg_learned_gc(&D->L);
+
+			if (gone > 0)
+				pr_debug("%d learned addresses expired", gone);
+			D->last_gc = time(NULL);
+		}
 	}
 	close(sfd);
 	return 0;

@@ -8,6 +8,7 @@
  *   dns-refusal refused|nxdomain
  *   dns-port PORT
  *   quic block|allow
+ *   learn-ttl MIN MAX   (seconds a learned address lives, whatever the answer says)
  *   attach [netns NAME | pid PID] dev DEV [hook auto|tcx|tc]
  */
 #include <ctype.h>
@@ -163,7 +164,7 @@ struct parse_ctx {
 	int line;
 	char *err;
 	size_t errlen;
-	bool seen_mode, seen_default, seen_rcode, seen_quic;
+	bool seen_mode, seen_default, seen_rcode, seen_quic, seen_ttl;
 };
 
 __attribute__((format(printf, 2, 3))) static int perr(struct parse_ctx *c, const char *fmt, ...)
@@ -370,6 +371,25 @@ static int parse_line(struct parse_ctx *c, struct eg_policy *p, char *line)
 		p->quic_block = !strcmp(w[1], "block");
 		return 0;
 	}
+	if (!strcmp(w[0], "learn-ttl")) {
+		char *e1, *e2;
+		long lo, hi;
+
+		if (n != 3)
+			return perr(c, "learn-ttl takes a minimum and a maximum in seconds, e.g. "
+				       "'learn-ttl 30 3600'");
+		errno = 0;
+		lo = strtol(w[1], &e1, 10);
+		hi = strtol(w[2], &e2, 10);
+		if (*e1 || *e2 || errno || lo < 1 || hi < lo || hi > 7 * 86400)
+			return perr(c, "learn-ttl: want 1 <= MIN <= MAX <= 604800 seconds");
+		if (c->seen_ttl)
+			return perr(c, "learn-ttl given twice");
+		c->seen_ttl = true;
+		p->learn_ttl_min = lo;
+		p->learn_ttl_max = hi;
+		return 0;
+	}
 	if (!strcmp(w[0], "dns-port")) {
 		char *end;
 		long port;
@@ -395,7 +415,7 @@ static int parse_line(struct parse_ctx *c, struct eg_policy *p, char *line)
 	if (action > 0)
 		return parse_rule(c, p, action, w, n, comment);
 	return perr(c, "unknown statement '%s' (expected mode, default, block, drop, allow, "
-		       "monitor, attach, dns-refusal, dns-port or quic)", w[0]);
+		       "monitor, attach, dns-refusal, dns-port, quic or learn-ttl)", w[0]);
 }
 
 static int cmp_rule(const void *a, const void *b)
@@ -478,6 +498,8 @@ int eg_policy_parse(const char *name, FILE *f, struct eg_policy *p, char *err, s
 	p->mode = EG_MODE_ENFORCE;
 	p->default_action = EG_ACT_ALLOW;
 	p->dns_rcode = EG_DNS_REFUSED;
+	p->learn_ttl_min = EG_LEARN_TTL_MIN;
+	p->learn_ttl_max = EG_LEARN_TTL_MAX;
 	while ((n = getline(&line, &cap, f)) >= 0) {
 		c.line++;
 		if (n > LINE_MAX_LEN) {

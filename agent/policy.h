@@ -57,6 +57,7 @@ struct eg_policy {
 	int default_action; /* EG_ACT_ALLOW or EG_ACT_BLOCK */
 	int dns_rcode;      /* EG_DNS_REFUSED or EG_DNS_NXDOMAIN */
 	int quic_block;
+	__u32 learn_ttl_min, learn_ttl_max; /* seconds: clamp for learned addresses */
 	__u16 dns_ports[EG_MAX_DNS_PORTS];
 	int ndns_ports;
 	struct eg_rule *rules;

@@ -214,6 +214,8 @@ int eg_rules_adopt(struct eg_rules *R, struct eg_loader *L)
 		R->name_seed = cfg.name_seed;
 		R->dns_rcode = cfg.dns_rcode ?: EG_DNS_REFUSED;
 		R->quic_block = cfg.quic_block;
+		R->learn_ttl_min = cfg.learn_ttl_min;
+		R->learn_ttl_max = cfg.learn_ttl_max;
 	}
 	/* A fresh key for the name hash: names are not guessable into collisions. */
 	if (!R->name_seed && getrandom(&R->name_seed, sizeof(R->name_seed), 0) !=
@@ -237,6 +239,8 @@ static int write_config(struct eg_rules *R, struct eg_loader *L, int mode, int d
 		.generation = R->generation + 1,
 		.name_seed = R->name_seed,
 		.quic_block = quic_block,
+		.learn_ttl_min = R->learn_ttl_min,
+		.learn_ttl_max = R->learn_ttl_max,
 	};
 	__u32 zero = 0;
 
@@ -430,6 +434,8 @@ int eg_rules_apply_policy(struct eg_rules *R, struct eg_loader *L, const struct 
 	}
 	/* 2. One update switches rule set, mode and default together. */
 	dns_ports_apply(R, L, pol, true);
+	R->learn_ttl_min = pol->learn_ttl_min;
+	R->learn_ttl_max = pol->learn_ttl_max;
 	ret = write_config(R, L, pol->mode, pol->default_action, spare, pol->dns_rcode,
 			   pol->quic_block);
 	if (ret) {
@@ -461,6 +467,8 @@ int eg_rules_apply_policy(struct eg_rules *R, struct eg_loader *L, const struct 
 	next.active = R->active;
 	next.dns_rcode = R->dns_rcode;
 	next.quic_block = R->quic_block;
+	next.learn_ttl_min = R->learn_ttl_min;
+	next.learn_ttl_max = R->learn_ttl_max;
 	memcpy(next.dns_ports, R->dns_ports, sizeof(next.dns_ports));
 	next.ndns_ports = R->ndns_ports;
 	eg_rules_free(R);

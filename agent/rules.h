@@ -30,6 +30,7 @@ struct eg_rules {
 	struct eg_names N;   /* name rules; ids from next_id too */
 	__u64 name_seed;     /* key of the name hash, kept in eg_config */
 	int dns_rcode, quic_block;
+	__u32 learn_ttl_min, learn_ttl_max;
 	__u16 dns_ports[EG_MAX_DNS_PORTS];
 	int ndns_ports;
 };

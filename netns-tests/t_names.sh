@@ -121,3 +121,55 @@ test_dns_monitor_mode() {
 	[ "$(dep_dig github.com)" = "NOERROR 198.51.100.10" ] || fail "monitor mode refused" || return 1
 	wait_event '"verdict":"would-reject".*"name":"github.com"' || return 1
 }
+
+# Allowlist mode end to end: only the allowed name resolves, and only the
+# addresses its answers carried can be reached; everything else fails fast.
+test_allowlist_learns_addresses() {
+	serve_dns && serve_http 203.0.113.10 8080 && serve_http 198.51.100.10 8080 || return 1
+	mkdir -p "/etc/netns/$NS_DEP"
+	echo "nameserver 192.0.2.1" >"/etc/netns/$NS_DEP/resolv.conf"
+	egressd_start "mode enforce
+default deny
+allow name artifacts.example # artifact cache
+learn-ttl 2 60
+attach netns $NS_DEP dev veth0" || { rm -rf "/etc/netns/$NS_DEP"; return 1; }
+	local ok=1 out
+	# Not resolved yet: the address is unknown, default deny resets at once.
+	[ "$(dep_curl http://203.0.113.10:8080/artifact.txt)" = 7 ] || { fail "reachable before learning"; ok=0; }
+	out=$(ip netns exec "$NS_DEP" curl -sS --max-time 5 http://artifacts.example:8080/artifact.txt 2>&1)
+	echo "$out" | grep -q artifact-v1 || { fail "allowed name: $out"; ok=0; }
+	ctl rules --learned | grep -qE '^203\.0\.113\.10 +artifacts\.example +[0-9]+ +allow +[0-9]+s' ||
+		{ fail "learned: $(ctl rules --learned)"; ok=0; }
+	ctl rules --learned --json | $PY -c 'import json,sys; r=json.load(sys.stdin); assert r[0]["name"]=="artifacts.example" and 0 < r[0]["expires_in_s"] <= 60, r' ||
+		{ fail "learned json"; ok=0; }
+	# Other names are refused; addresses nobody resolved stay denied.
+	out=$(ip netns exec "$NS_DEP" curl -sS --max-time 5 http://github.com:8080/ 2>&1)
+	echo "$out" | grep -q 'Could not resolve host' || { fail "other name: $out"; ok=0; }
+	[ "$(dep_curl http://198.51.100.10:8080/artifact.txt)" = 7 ] || { fail "unlearned address reachable"; ok=0; }
+	# dnsmasq answers with TTL 0: the address lives the policy's minimum, 2 s.
+	sleep 2.5
+	[ "$(dep_curl http://203.0.113.10:8080/artifact.txt)" = 7 ] || { fail "expired address still allowed"; ok=0; }
+	[ "$(ctl rules --learned --json)" = "[]" ] || { fail "expired entry listed"; ok=0; }
+	# egressd frees the room of expired entries within seconds.
+	for _ in $(seq 80); do
+		[ "$(bpftool -j map dump pinned "$T_PIN/maps/eg_learned")" = "[]" ] && break
+		sleep 0.1
+	done
+	[ "$(bpftool -j map dump pinned "$T_PIN/maps/eg_learned")" = "[]" ] ||
+		{ fail "expired entry not collected"; ok=0; }
+	rm -rf "/etc/netns/$NS_DEP"
+	[ $ok = 1 ]
+}
+
+# A learned address carries its rule and name into later verdicts and events.
+test_learned_monitor_rule_names_connections() {
+	serve_dns && serve_http 198.51.100.10 8080 || return 1
+	egressd_start "mode enforce
+monitor name github.com # watch the code host
+attach netns $NS_DEP dev veth0" || return 1
+	[ "$(dep_dig github.com)" = "NOERROR 198.51.100.10" ] || return 1
+	[ "$(dep_curl http://198.51.100.10:8080/artifact.txt)" = 0 ] || return 1
+	wait_event '"verdict":"monitor".*"prefix":"name github.com".*"dst":"198.51.100.10","dport":8080.*"name":"github.com","name_src":"learned"' || return 1
+	# Expiry: a learned address lives learn-ttl at most; the table lists what is in force.
+	ctl rules --learned | grep -q '198.51.100.10' || return 1
+}

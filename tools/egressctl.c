@@ -458,6 +458,49 @@ static int cmd_listing(const struct cmd *c, int argc, char **argv)
 	return run_request(c, &r, false);
 }
 
+/* rules: --json, and --learned for the addresses learned from DNS answers. */
+struct rules_opts {
+	bool json;
+	bool learned;
+};
+
+static int take_rules_opts(const struct cmd *c, int ch, void *ctx)
+{
+	struct rules_opts *o = ctx;
+
+	if (ch == 'l')
+		o->learned = true;
+	else
+		o->json = true;
+	return 0;
+}
+
+static int cmd_rules(const struct cmd *c, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "learned", no_argument, NULL, 'l' },
+		{ "help", no_argument, NULL, 'h' },
+		{},
+	};
+	struct rules_opts o = {};
+	struct req r = {};
+	int rc;
+
+	rc = parse_opts(c, argc, argv, ":jlh", opts, take_rules_opts, &o);
+	if (rc)
+		return opts_rc(rc);
+	rc = positionals(c, argc, argv, 0, "");
+	if (rc)
+		return rc;
+	req_add(&r, "rules");
+	if (o.json)
+		req_add(&r, "json=1");
+	if (o.learned)
+		req_add(&r, "learned=1");
+	return run_request(c, &r, false);
+}
+
 /* reload: nothing but the verb. */
 static int take_none(const struct cmd *c, int ch, void *ctx)
 {
@@ -830,8 +873,11 @@ static const struct cmd cmds[] = {
 	  "likewise --name *.github.com leaves a rule for github.com.\n\n"
 	  "Options:\n"
 	  "  -n, --name NAME      remove the name rule NAME (github.com, *.github.com, =github.com)\n" },
-	{ "rules", cmd_listing, "[--json]", "List the rules and how often each matched.",
-	  "Options:\n" JSON_HELP },
+	{ "rules", cmd_rules, "[--learned] [--json]", "List the rules and how often each matched.",
+	  "With --learned, list the addresses learned from DNS answers instead: each\n"
+	  "carries the name asked for, the rule that matched it, and its remaining time.\n\n"
+	  "Options:\n"
+	  "  -l, --learned        the learned addresses\n" JSON_HELP },
 	{ "events", cmd_events, "[--follow] [--json] [-n|--count N]", "Show recent verdict events.",
 	  "Options:\n"
 	  "  -f, --follow         keep printing events as they happen, until interrupted\n" JSON_HELP

@@ -114,7 +114,9 @@ int main(void)
 
 	expect_err("unknown statement", "mode enforce\nfrobnicate 1.2.3.4\n",
 		   "p:2: unknown statement 'frobnicate' (expected mode, default, block, drop, "
-		   "allow, monitor, attach, dns-refusal, dns-port or quic)");
+		   "allow, monitor, attach, dns-refusal, dns-port, quic or learn-ttl)");
+	expect_err("bad learn-ttl", "learn-ttl 60 10\n",
+		   "p:1: learn-ttl: want 1 <= MIN <= MAX <= 604800 seconds");
 	expect_ok("names", "block name github.com # code host\nallow name =api.github.com\n"
 			   "monitor name *.Corp.Example.\ndrop name x\ndns-refusal nxdomain\n"
 			   "dns-port 5353\ndns-port 853\nquic block\n",
