@@ -1,5 +1,6 @@
 # egressgate: top-level build. `make`, `make test`, `make demo`, `make install`, `make clean`.
 include mk/rules.mk
+include mk/fuzz.mk
 
 PREFIX ?= /usr/local
 DESTDIR ?=

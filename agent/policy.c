@@ -71,7 +71,7 @@ int eg_dev_name_check(const char *dev, char *err, size_t errlen)
 {
 	const char *c;
 
-	if (!*dev || strlen(dev) >= IF_NAMESIZE) {
+	if (!*dev || strlen(dev) >= IF_NAMESIZE || !strcmp(dev, ".") || !strcmp(dev, "..")) {
 		snprintf(err, errlen, "'%s' is not an interface name (1 to %d characters)", dev,
 			 IF_NAMESIZE - 1);
 		return -EINVAL;
@@ -113,12 +113,26 @@ int eg_comment_check(const char *comment, char *err, size_t errlen)
 		return -EINVAL;
 	}
 	for (c = comment; *c; c++) {
-		if (*c == '\n' || *c == '\r' || (unsigned char)*c < 0x20) {
+		unsigned char b = *c;
+		int follow = b < 0x80 ? 0 : (b & 0xe0) == 0xc0 ? 1 : (b & 0xf0) == 0xe0 ? 2 :
+					   (b & 0xf8) == 0xf0 ? 3 : -1;
+
+		if (b < 0x20 || b == 0x7f) {
 			snprintf(err, errlen, "comment holds a control character");
 			return -EINVAL;
 		}
+		/* Comments end up in JSON: they must be UTF-8. */
+		if (follow < 0 || (follow == 1 && b < 0xc2) || (follow == 3 && b > 0xf4))
+			goto bad_utf8;
+		while (follow--) {
+			if (((unsigned char)*++c & 0xc0) != 0x80)
+				goto bad_utf8;
+		}
 	}
 	return 0;
+bad_utf8:
+	snprintf(err, errlen, "comment is not valid UTF-8");
+	return -EINVAL;
 }
 
 void eg_target_format(const struct eg_target *t, char *buf, size_t len)
@@ -438,7 +452,8 @@ static int check_names(struct parse_ctx *c, struct eg_policy *p)
 {
 	size_t i;
 
-	qsort(p->names, p->nnames, sizeof(*p->names), cmp_nrule);
+	if (p->nnames)
+		qsort(p->names, p->nnames, sizeof(*p->names), cmp_nrule);
 	for (i = 1; i < p->nnames; i++) {
 		if (!eg_name_cmp(&p->names[i].pat, &p->names[i - 1].pat)) {
 			char s[EG_NAME_BUF + 4];
@@ -464,7 +479,8 @@ static int check_rules(struct parse_ctx *c, struct eg_policy *p)
 	if (check_names(c, p))
 		return -EINVAL;
 
-	qsort(p->rules, p->nrules, sizeof(*p->rules), cmp_rule);
+	if (p->nrules) /* qsort(NULL, 0, ...) is undefined */
+		qsort(p->rules, p->nrules, sizeof(*p->rules), cmp_rule);
 	for (i = 0; i < p->nrules; i++) {
 		if (p->rules[i].pfx.family == 4)
 			n4++;

@@ -34,6 +34,16 @@ int eg_prefix_parse(const char *s, struct eg_prefix *out, char *err, size_t errl
 	}
 	len = maxlen;
 	if (slash) {
+		const char *d;
+
+		/* Digits only: strtol would take "+8", "008" or leading blanks. */
+		for (d = slash + 1; *d; d++)
+			if (*d < '0' || *d > '9' || (d == slash + 1 && *d == '0' && d[1]))
+				break;
+		if (*d || !slash[1]) {
+			snprintf(err, errlen, "'%s': prefix length must be 0 to %d", s, maxlen);
+			return -EINVAL;
+		}
 		errno = 0;
 		len = strtol(slash + 1, &end, 10);
 		if (!slash[1] || *end || errno || len < 0 || len > maxlen) {

@@ -68,6 +68,7 @@ UNITS=(
 	"unit/egressctl:tools/tests/test_egressctl.sh build/egressctl"
 	"bpf/tc_unit:tc/tests/run_unit.sh build/tests/tc_unit"
 	"attach/tc_attach:agent/tests/test_tc_attach.sh build/tests/tc_attach_drv"
+	"fuzz/regress:make -s fuzz-regress"
 )
 for u in "${UNITS[@]}"; do
 	name=${u%%:*}

@@ -181,6 +181,14 @@ int main(void)
 		   "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 		   "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
 		   "p:1: comment is longer than 127 bytes");
+	expect_err("prefix length with a sign", "block 10.0.0.0/+8\n",
+		   "p:1: '10.0.0.0/+8': prefix length must be 0 to 32");
+	expect_err("prefix length with a leading zero", "block 10.0.0.0/08\n",
+		   "p:1: '10.0.0.0/08': prefix length must be 0 to 32");
+	expect_err("comment not UTF-8", "block 1.2.3.4 # caf\xe9\n", "p:1: comment is not valid UTF-8");
+	expect_ok("comment in UTF-8", "block 1.2.3.4 # d\xc3\xa9p\xc3\xb4t \xe2\x9c\x93\n", 1, 0);
+	expect_err("dev named ..", "attach dev ..\n",
+		   "p:1: attach: '..' is not an interface name (1 to 15 characters)");
 	text_len = 16;
 	expect_err("NUL byte", "block 1.2.3.4\0\n", "p:1: NUL byte in line");
 	text_len = 0;

@@ -7,6 +7,9 @@
 #ifndef EG_CTX_H
 #define EG_CTX_H
 
+#if defined(EG_CTX_USER)
+#include "eg/user.h"
+#else
 #include <stdbool.h>
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
@@ -17,8 +20,11 @@
  * can prove the bound from earlier code, which the verifier cannot.
  */
 #define eg_mask(x, m) asm volatile("%0 &= " #m : "+r"(x))
+#endif
 
-#if defined(EG_CTX_TC)
+#if defined(EG_CTX_USER)
+/* eg/user.h has it all. */
+#elif defined(EG_CTX_TC)
 #define eg_ctx __sk_buff
 #define EG_HOOK EG_HOOK_TC_EGRESS
 /* Pass lets the next filter or tcx program run, so egressgate composes with others. */

@@ -14,7 +14,7 @@
 #define EG_NAME_H
 
 #include "egressgate.h"
-#ifdef __BPF__
+#if defined(__BPF__) || defined(EG_CTX_USER)
 #include "eg/maps.h"
 #endif
 
@@ -41,8 +41,9 @@ static inline __u64 eg_name_hash(__u64 seed, const char *name, __u32 len)
 		h = eg_name_hash_step(h, eg_lower((__u8)name[len]));
 	return h;
 }
-#else
+#endif
 
+#if defined(__BPF__) || defined(EG_CTX_USER)
 struct eg_name_hit {
 	__u32 rule_id;
 	__u8 action;
@@ -97,6 +98,6 @@ static __always_inline void eg_name_match(const struct eg_config *cfg, struct eg
 		hit->action = r >> 32;
 	}
 }
-#endif /* __BPF__ */
+#endif /* __BPF__ || EG_CTX_USER */
 
 #endif /* EG_NAME_H */
