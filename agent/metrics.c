@@ -19,6 +19,7 @@
 
 #include "daemon.h"
 #include "log.h"
+#include "learned.h"
 #include "metrics.h"
 
 /* Values buffer of one batched lookup of the rule stats: bounded on many-CPU hosts. */
@@ -89,8 +90,24 @@ static void stat_sample(struct eg_buf *b, struct eg_daemon *D, const char *name,
 struct hit {
 	__u32 id;
 	__u64 packets, bytes;
-	const struct eg_rentry *e;
+	const struct eg_rentry *e;  /* a prefix rule, or */
+	const struct eg_nentry *ne; /* a name rule */
 };
+
+/* The rule's identity as labels: prefix="..." or name="...". */
+static void rule_labels(const struct hit *h, char *buf, size_t len)
+{
+	char s[EG_NAME_BUF + 8];
+
+	if (h->e) {
+		eg_prefix_format(&h->e->r.pfx, s, sizeof(s));
+		snprintf(buf, len, "action=\"%s\",prefix=\"%s\"", eg_action_name(h->e->r.action), s);
+	} else {
+		/* Validated names hold only [a-z0-9._-] and a leading "*." or "=". */
+		eg_name_format(&h->ne->r.pat, s, sizeof(s));
+		snprintf(buf, len, "action=\"%s\",name=\"%s\"", eg_action_name(h->ne->r.action), s);
+	}
+}
 
 static int hit_cmp(const void *a, const void *b)
 {
@@ -206,7 +223,7 @@ static void render_rules(struct eg_daemon *D, struct eg_buf *b)
 	struct eg_rules *R = &D->R;
 	struct hit *h = NULL, k, *f;
 	size_t n = 0, i;
-	int err;
+	int err, learned;
 
 	err = read_hits(D->L.fd_rule_stats, &h, &n);
 	if (err) {
@@ -223,45 +240,49 @@ static void render_rules(struct eg_daemon *D, struct eg_buf *b)
 			if (f)
 				f->e = &R->tab[i];
 		}
+		for (i = 0; n && i < R->N.cap; i++) {
+			if (!R->N.tab[i].used)
+				continue;
+			k.id = R->N.tab[i].id;
+			f = bsearch(&k, h, n, sizeof(*h), hit_cmp);
+			if (f)
+				f->ne = &R->N.tab[i];
+		}
 	}
 	family(b, "egressgate_rule_hits_packets_total", "counter",
 	       "Packets that matched a rule. Only rules with at least one hit are listed, "
 	       "so the output stays bounded on policies of a million rules.");
 	for (i = 0; i < n; i++) {
-		char p[EG_PREFIX_STR];
+		char l[EG_NAME_BUF + 64];
 
-		if (!h[i].e || !h[i].packets)
+		if ((!h[i].e && !h[i].ne) || !h[i].packets)
 			continue;
-		eg_prefix_format(&h[i].e->r.pfx, p, sizeof(p));
-		eg_buf_printf(b,
-			      "egressgate_rule_hits_packets_total{rule=\"%u\",action=\"%s\","
-			      "prefix=\"%s\"} %llu\n",
-			      h[i].id, eg_action_name(h[i].e->r.action), p,
-			      (unsigned long long)h[i].packets);
+		rule_labels(&h[i], l, sizeof(l));
+		eg_buf_printf(b, "egressgate_rule_hits_packets_total{rule=\"%u\",%s} %llu\n", h[i].id,
+			      l, (unsigned long long)h[i].packets);
 	}
 	family(b, "egressgate_rule_hits_bytes_total", "counter",
 	       "Bytes of packets that matched a rule. Only rules with at least one hit are "
 	       "listed, so the output stays bounded on policies of a million rules.");
 	for (i = 0; i < n; i++) {
-		char p[EG_PREFIX_STR];
+		char l[EG_NAME_BUF + 64];
 
-		if (!h[i].e || !h[i].packets)
+		if ((!h[i].e && !h[i].ne) || !h[i].packets)
 			continue;
-		eg_prefix_format(&h[i].e->r.pfx, p, sizeof(p));
-		eg_buf_printf(b,
-			      "egressgate_rule_hits_bytes_total{rule=\"%u\",action=\"%s\","
-			      "prefix=\"%s\"} %llu\n",
-			      h[i].id, eg_action_name(h[i].e->r.action), p,
-			      (unsigned long long)h[i].bytes);
+		rule_labels(&h[i], l, sizeof(l));
+		eg_buf_printf(b, "egressgate_rule_hits_bytes_total{rule=\"%u\",%s} %llu\n", h[i].id,
+			      l, (unsigned long long)h[i].bytes);
 	}
 
 	family(b, "egressgate_rules", "gauge", "Prefix rules loaded, by address family.");
 	sample1(b, "egressgate_rules", "family", "ipv4", R->n4);
 	sample1(b, "egressgate_rules", "family", "ipv6", R->n6);
+	sample1(b, "egressgate_rules", "family", "name", R->N.n);
 	family(b, "egressgate_rules_capacity", "gauge",
 	       "Prefix rules the maps can hold, by address family.");
 	sample1(b, "egressgate_rules_capacity", "family", "ipv4", EG_MAX_V4_RULES);
 	sample1(b, "egressgate_rules_capacity", "family", "ipv6", EG_MAX_V6_RULES);
+	sample1(b, "egressgate_rules_capacity", "family", "name", EG_MAX_NAME_RULES);
 	family(b, "egressgate_map_fill_ratio", "gauge",
 	       "Entries over capacity of a BPF map (rule_stats: rules hit at least once; when "
 	       "full, further rules' hits go uncounted).");
@@ -272,6 +293,16 @@ static void render_rules(struct eg_daemon *D, struct eg_buf *b)
 	if (!err)
 		eg_buf_printf(b, "egressgate_map_fill_ratio{map=\"rule_stats\"} %.9g\n",
 			      (double)n / EG_MAX_RULE_STATS);
+	eg_buf_printf(b, "egressgate_map_fill_ratio{map=\"name_rules\"} %.9g\n",
+		      (double)R->N.n / EG_MAX_NAME_RULES);
+	learned = eg_learned_count(&D->L);
+	if (learned >= 0) {
+		eg_buf_printf(b, "egressgate_map_fill_ratio{map=\"learned\"} %.9g\n",
+			      (double)learned / EG_MAX_LEARNED);
+		family(b, "egressgate_learned_addresses", "gauge",
+		       "Addresses learned from DNS answers and still in force.");
+		eg_buf_printf(b, "egressgate_learned_addresses %d\n", learned);
+	}
 	free(h);
 }
 
@@ -333,6 +364,12 @@ void eg_metrics_render(struct eg_daemon *D, struct eg_buf *b)
 	family(b, "egressgate_rule_stats_full_total", "counter",
 	       "Rule hits not counted because the rule stats map was full.");
 	stat_sample(b, D, "egressgate_rule_stats_full_total", EG_S_RULE_STATS_FULL);
+	family(b, "egressgate_learned_total", "counter",
+	       "Addresses learned or refreshed from DNS answers.");
+	stat_sample(b, D, "egressgate_learned_total", EG_S_LEARNED);
+	family(b, "egressgate_learned_full_total", "counter",
+	       "Addresses not learned because the learned table was full (nothing is evicted).");
+	stat_sample(b, D, "egressgate_learned_full_total", EG_S_LEARNED_FULL);
 	family(b, "egressgate_events_total", "counter", "Verdict events received by egressd.");
 	if (D->ev)
 		eg_buf_printf(b, "egressgate_events_total %llu\n",
