@@ -157,11 +157,13 @@ int eg_daemon_reload(struct eg_daemon *D, struct eg_buf *out, char *err, size_t 
 		return ret;
 	}
 	D->reloads++;
-	pr_info("policy %s applied: %zu rules, mode %s, default %s", D->config, pol.nrules,
+	pr_info("policy %s applied: %zu prefix rules, %zu name rules, mode %s, default %s",
+		D->config, pol.nrules, pol.nnames,
 		pol.mode == EG_MODE_MONITOR ? "monitor" : "enforce",
 		pol.default_action == EG_ACT_ALLOW ? "allow" : "deny");
 	if (out)
-		eg_buf_printf(out, "policy %s applied: %zu rules\n", D->config, pol.nrules);
+		eg_buf_printf(out, "policy %s applied: %zu prefix rules, %zu name rules\n", D->config,
+			      pol.nrules, pol.nnames);
 	eg_daemon_attach_targets(D, &pol, out);
 	detach_dropped_targets(D, &pol, out);
 	eg_policy_free(&pol);
@@ -619,7 +621,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (check) {
-		printf("%s: OK, %zu rules, %zu attach targets\n", config, pol.nrules, pol.ntargets);
+		printf("%s: OK, %zu prefix rules, %zu name rules, %zu attach targets\n", config,
+		       pol.nrules, pol.nnames, pol.ntargets);
 		eg_policy_free(&pol);
 		return 0;
 	}

@@ -388,6 +388,89 @@ static int diff_set(struct eg_loader *L, int set, struct eg_rules *from, struct 
 	return 0;
 }
 
+struct id_action {
+	__u32 id;
+	__u8 action;
+};
+
+static int cmp_ida(const void *a, const void *b)
+{
+	const struct id_action *x = a, *y = b;
+
+	return x->id < y->id ? -1 : x->id > y->id;
+}
+
+/*
+ * After a policy change: counters of ids no rule holds any more go (a
+ * restarted egressd gives name rules new ids), and so do learned addresses
+ * whose rule is gone or now asks for something else.
+ */
+static void prune(struct eg_rules *R, struct eg_loader *L)
+{
+	struct id_action *ids = malloc((R->n + R->N.n + 1) * sizeof(*ids)), k, *f;
+	struct eg_learned_key lk, lnext, *gone = NULL;
+	struct eg_learned_val lv;
+	size_t n = 0, nn, i, ngone = 0, cap = 0;
+	__u32 key, next, *stale = NULL;
+	void *prev = NULL;
+
+	if (!ids)
+		return;
+	for (i = 0; i < R->N.cap; i++)
+		if (R->N.tab[i].used)
+			ids[n++] = (struct id_action){ R->N.tab[i].id, R->N.tab[i].r.action };
+	nn = n;
+	qsort(ids, nn, sizeof(*ids), cmp_ida);
+	/* Learned entries refer to name rules only. */
+	while (!bpf_map_get_next_key(L->fd_learned, prev, &lnext)) {
+		if (!bpf_map_lookup_elem(L->fd_learned, &lnext, &lv)) {
+			k.id = lv.rule_id;
+			f = bsearch(&k, ids, nn, sizeof(*ids), cmp_ida);
+			if ((!f || f->action != lv.action) && ngone < 65536) {
+				if (ngone == cap) {
+					void *ng = realloc(gone, (cap = cap ? cap * 2 : 64) * sizeof(lk));
+
+					if (!ng)
+						break;
+					gone = ng;
+				}
+				gone[ngone++] = lnext;
+			}
+		}
+		lk = lnext;
+		prev = &lk;
+	}
+	for (i = 0; i < ngone; i++)
+		bpf_map_delete_elem(L->fd_learned, &gone[i]);
+	free(gone);
+
+	for (i = 0; i < R->cap; i++)
+		if (R->tab[i].used)
+			ids[n++] = (struct id_action){ R->tab[i].id, R->tab[i].r.action };
+	qsort(ids, n, sizeof(*ids), cmp_ida);
+	prev = NULL;
+	ngone = cap = 0;
+	while (!bpf_map_get_next_key(L->fd_rule_stats, prev, &next)) {
+		k.id = next;
+		if (!bsearch(&k, ids, n, sizeof(*ids), cmp_ida)) {
+			if (ngone == cap) {
+				void *ns = realloc(stale, (cap = cap ? cap * 2 : 64) * sizeof(key));
+
+				if (!ns)
+					break;
+				stale = ns;
+			}
+			stale[ngone++] = next;
+		}
+		key = next;
+		prev = &key;
+	}
+	for (i = 0; i < ngone; i++)
+		bpf_map_delete_elem(L->fd_rule_stats, &stale[i]);
+	free(stale);
+	free(ids);
+}
+
 int eg_rules_apply_policy(struct eg_rules *R, struct eg_loader *L, const struct eg_policy *pol,
 			  char *err, size_t errlen)
 {
@@ -473,6 +556,7 @@ int eg_rules_apply_policy(struct eg_rules *R, struct eg_loader *L, const struct 
 	next.ndns_ports = R->ndns_ports;
 	eg_rules_free(R);
 	*R = next;
+	prune(R, L);
 	return 0;
 oom:
 	snprintf(err, errlen, "out of memory");

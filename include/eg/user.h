@@ -19,7 +19,9 @@
 #define SEC(name)
 #define __uint(name, val) int(*name)[val]
 #define __type(name, val) typeof(val) *name
+#ifndef __always_inline
 #define __always_inline inline __attribute__((always_inline))
+#endif
 #define __noinline __attribute__((noinline))
 #define LIBBPF_PIN_BY_NAME 1
 #define bpf_htons(x) htons(x)
