@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <fnmatch.h>
 #include <net/if.h>
 #include <net/if_arp.h>
 #include <sys/ioctl.h>
@@ -9,11 +10,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <linux/if_link.h>
 
 #include "attach.h"
 #include "loader.h"
 #include "log.h"
 #include "netns.h"
+#include "peer.h"
 
 #ifndef BPF_TCX_EGRESS
 #define BPF_TCX_INGRESS 46
@@ -22,7 +26,20 @@
 
 const char *eg_att_hook_name(int hook)
 {
-	return hook == EG_ATT_TCX ? "tcx" : hook == EG_ATT_TC ? "tc" : "pending";
+	return hook == EG_ATT_TCX ? "tcx" : hook == EG_ATT_TC ? "tc" : hook == EG_ATT_XDP ? "xdp" :
+											      "pending";
+}
+
+bool eg_target_is_pattern(const struct eg_target *t)
+{
+	return t->kind == EG_TGT_NETNS && strpbrk(t->netns, "*?[");
+}
+
+bool eg_target_matches(const struct eg_target *t, const struct eg_target *c)
+{
+	if (!eg_target_is_pattern(t))
+		return eg_target_same(t, c);
+	return c->kind == EG_TGT_NETNS && !strcmp(t->dev, c->dev) && !fnmatch(t->netns, c->netns, 0);
 }
 
 bool eg_target_same(const struct eg_target *a, const struct eg_target *b)
@@ -35,8 +52,8 @@ bool eg_target_same(const struct eg_target *a, const struct eg_target *b)
 static void link_pin_path(struct eg_loader *L, const struct eg_attachment *a, char *buf,
 			  size_t len)
 {
-	snprintf(buf, len, "%s/links/tcx-%llu-%d", L->pin_dir, (unsigned long long)a->netns_ino,
-		 a->ifindex);
+	snprintf(buf, len, "%s/links/%s-%llu-%d", L->pin_dir, a->hook == EG_ATT_XDP ? "xdp" : "tcx",
+		 (unsigned long long)a->netns_ino, a->ifindex);
 }
 
 /* Work done inside the target namespace. */
@@ -50,16 +67,37 @@ struct att_job {
 
 enum { OP_ATTACH, OP_DETACH, OP_ADOPT, OP_CHECK };
 
+/* A link for the classifier: tcx on egress, or XDP (native if the driver can, else generic). */
 static int tcx_attach(struct att_job *j)
 {
 	struct eg_attachment *a = j->a;
 	char path[PATH_MAX + 64];
 	int fd, ret;
 
-	fd = bpf_link_create(j->L->prog_fd, a->ifindex, BPF_TCX_EGRESS, NULL);
+	if (a->hook == EG_ATT_XDP) {
+		/*
+		 * A veth's native XDP_TX lands in its peer only when the peer runs
+		 * XDP itself: the resets would be lost. The host side of a
+		 * namespace's veth therefore runs generic XDP; a gateway's
+		 * device tries native first.
+		 */
+		bool veth_side = a->t.kind != EG_TGT_HOST;
+		LIBBPF_OPTS(bpf_link_create_opts, opts,
+			    .flags = veth_side ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
+
+		fd = bpf_link_create(j->L->xdp_fd, a->ifindex, BPF_XDP, &opts);
+		a->xdp_generic = veth_side || fd < 0;
+		if (fd < 0 && !veth_side) {
+			opts.flags = XDP_FLAGS_SKB_MODE;
+			fd = bpf_link_create(j->L->xdp_fd, a->ifindex, BPF_XDP, &opts);
+		}
+	} else {
+		fd = bpf_link_create(j->L->prog_fd, a->ifindex, BPF_TCX_EGRESS, NULL);
+	}
 	if (fd < 0) {
 		ret = -errno;
-		snprintf(j->err, j->errlen, "tcx link on %s: %s", a->t.dev, strerror(-ret));
+		snprintf(j->err, j->errlen, "%s link on %s: %s", eg_att_hook_name(a->hook),
+			 a->where.dev, strerror(-ret));
 		return ret;
 	}
 	snprintf(path, sizeof(path), "%s/links", j->L->pin_dir);
@@ -93,7 +131,7 @@ static int tcx_detach(struct att_job *j)
 	close(fd);
 	unlink(path);
 	if (ret)
-		snprintf(j->err, j->errlen, "detaching the tcx link on %s: %s", j->a->t.dev,
+		snprintf(j->err, j->errlen, "detaching the tcx link on %s: %s", j->a->where.dev,
 			 strerror(-ret));
 	return ret;
 }
@@ -115,9 +153,9 @@ static int tcx_adopt(struct att_job *j)
 		unlink(path);
 		return -ENOENT;
 	}
-	if (bpf_link_update(fd, j->L->prog_fd, NULL)) {
+	if (bpf_link_update(fd, j->a->hook == EG_ATT_XDP ? j->L->xdp_fd : j->L->prog_fd, NULL)) {
 		ret = -errno;
-		snprintf(j->err, j->errlen, "updating the tcx link on %s: %s", j->a->t.dev,
+		snprintf(j->err, j->errlen, "updating the tcx link on %s: %s", j->a->where.dev,
 			 strerror(-ret));
 	}
 	close(fd);
@@ -150,6 +188,8 @@ static int check_link_type(const char *dev, char *err, size_t errlen)
 
 int eg_resolve_hook(const struct eg_loader *L, int pref)
 {
+	if (pref == EG_HOOKP_XDP)
+		return EG_ATT_XDP;
 	return (pref == EG_HOOKP_TC || !L->feat.tcx) ? EG_ATT_TC : EG_ATT_TCX;
 }
 
@@ -180,6 +220,12 @@ static int tcx_alive(struct att_job *j)
 	return ret;
 }
 
+/* The answer reader hangs off a tcx link (else a clsact filter). */
+static bool in_is_link(struct eg_loader *L, const struct eg_attachment *a)
+{
+	return a->hook == EG_ATT_TCX || (a->hook == EG_ATT_XDP && L->feat.tcx);
+}
+
 static void in_pin_path(struct eg_loader *L, const struct eg_attachment *a, char *buf, size_t len)
 {
 	snprintf(buf, len, "%s/links/tcx-in-%llu-%d", L->pin_dir,
@@ -197,8 +243,12 @@ static void ingress_attach(struct att_job *j)
 	int fd, ret;
 
 	a->has_in = false;
-	if (a->hook == EG_ATT_TCX) {
-		fd = bpf_link_create(j->L->ingress_fd, a->ifindex, BPF_TCX_INGRESS, NULL);
+	if (a->hook == EG_ATT_XDP && a->t.kind == EG_TGT_HOST)
+		return; /* a gateway's ingress: answers leave by other devices */
+	if (a->hook == EG_ATT_TCX || (a->hook == EG_ATT_XDP && j->L->feat.tcx)) {
+		/* At XDP the guard sits on the host side: answers go the other way, out of it. */
+		fd = bpf_link_create(j->L->ingress_fd, a->ifindex,
+				     a->hook == EG_ATT_XDP ? BPF_TCX_EGRESS : BPF_TCX_INGRESS, NULL);
 		if (fd < 0) {
 			snprintf(msg, sizeof(msg), "tcx ingress link: %s", strerror(errno));
 			goto fail;
@@ -213,7 +263,7 @@ static void ingress_attach(struct att_job *j)
 		}
 		close(fd);
 	} else {
-		a->tc_in.ingress = true;
+		a->tc_in.ingress = a->hook != EG_ATT_XDP;
 		ret = eg_tc_attach(a->ifindex, j->L->ingress_fd, EG_INGRESS_PROG_NAME, &a->tc_in,
 				   msg, sizeof(msg));
 		if (ret)
@@ -222,7 +272,7 @@ static void ingress_attach(struct att_job *j)
 	a->has_in = true;
 	return;
 fail:
-	pr_warn("%s: DNS answers are not read, addresses not learned: %s", a->t.dev, msg);
+	pr_warn("%s: DNS answers are not read, addresses not learned: %s", a->where.dev, msg);
 }
 
 static void ingress_detach(struct att_job *j)
@@ -233,7 +283,7 @@ static void ingress_detach(struct att_job *j)
 
 	if (!a->has_in)
 		return;
-	if (a->hook == EG_ATT_TCX) {
+	if (in_is_link(j->L, a)) {
 		in_pin_path(j->L, a, path, sizeof(path));
 		fd = bpf_obj_get(path);
 		if (fd >= 0) {
@@ -242,7 +292,7 @@ static void ingress_detach(struct att_job *j)
 		}
 		unlink(path);
 	} else if (eg_tc_detach(&a->tc_in, msg, sizeof(msg)) && errno != ENOENT) {
-		pr_debug("%s: ingress filter: %s", a->t.dev, msg);
+		pr_debug("%s: ingress filter: %s", a->where.dev, msg);
 	}
 	a->has_in = false;
 }
@@ -253,7 +303,7 @@ static void ingress_adopt(struct att_job *j)
 	char path[PATH_MAX + 64], msg[256];
 	int fd, ret;
 
-	if (a->has_in && a->hook == EG_ATT_TCX) {
+	if (a->has_in && in_is_link(j->L, a)) {
 		in_pin_path(j->L, a, path, sizeof(path));
 		fd = bpf_obj_get(path);
 		if (fd >= 0) {
@@ -263,7 +313,7 @@ static void ingress_adopt(struct att_job *j)
 				return;
 		}
 	} else if (a->has_in) {
-		a->tc_in.ingress = true;
+		a->tc_in.ingress = a->hook != EG_ATT_XDP;
 		if (!eg_tc_replace(&a->tc_in, j->L->ingress_fd, EG_INGRESS_PROG_NAME, msg,
 				   sizeof(msg)))
 			return;
@@ -288,35 +338,35 @@ static int att_job_run(void *arg)
 		return -ENOENT; /* the namespace was replaced: what we attached died with it */
 
 	if (j->op == OP_ATTACH) {
-		int ifindex = if_nametoindex(a->t.dev);
+		int ifindex = if_nametoindex(a->where.dev);
 
 		if (!ifindex) {
-			snprintf(j->err, j->errlen, "no interface '%s' in %s", a->t.dev,
+			snprintf(j->err, j->errlen, "no interface '%s' in %s", a->where.dev,
 				 a->t.kind == EG_TGT_HOST ? "the host namespace" : "that namespace");
 			return -ENODEV;
 		}
-		ret = check_link_type(a->t.dev, j->err, j->errlen);
+		ret = check_link_type(a->where.dev, j->err, j->errlen);
 		if (ret)
 			return ret;
 		a->ifindex = ifindex;
 		a->netns_ino = ino;
 		a->netns_cookie = cookie;
-		if (a->hook == EG_ATT_TCX) {
+		if (a->hook == EG_ATT_TCX || a->hook == EG_ATT_XDP) {
 			ret = tcx_attach(j);
 		} else {
 			ret = eg_tc_attach(ifindex, j->L->prog_fd, EG_PROG_NAME, &a->tc, a->note,
 					   sizeof(a->note));
 			if (ret)
-				snprintf(j->err, j->errlen, "clsact on %s: %s", a->t.dev, a->note);
+				snprintf(j->err, j->errlen, "clsact on %s: %s", a->where.dev, a->note);
 		}
 		if (!ret)
 			ingress_attach(j);
 		return ret;
 	}
 	if (j->op == OP_CHECK) {
-		if (if_nametoindex(a->t.dev) != (unsigned int)a->ifindex)
+		if (if_nametoindex(a->where.dev) != (unsigned int)a->ifindex)
 			return -ENOENT; /* deleted, or deleted and added again */
-		if (a->hook == EG_ATT_TCX)
+		if (a->hook == EG_ATT_TCX || a->hook == EG_ATT_XDP)
 			return tcx_alive(j);
 		bool present = false;
 
@@ -328,19 +378,19 @@ static int att_job_run(void *arg)
 	if (j->op == OP_DETACH) {
 		/* Ingress first: the clsact egress may have created goes only when empty. */
 		ingress_detach(j);
-		if (a->hook == EG_ATT_TCX)
+		if (a->hook == EG_ATT_TCX || a->hook == EG_ATT_XDP)
 			return tcx_detach(j);
 		ret = eg_tc_detach(&a->tc, a->note, sizeof(a->note));
 		if (ret && ret != -ENOENT)
-			snprintf(j->err, j->errlen, "clsact on %s: %s", a->t.dev, a->note);
+			snprintf(j->err, j->errlen, "clsact on %s: %s", a->where.dev, a->note);
 		return ret;
 	}
-	if (a->hook == EG_ATT_TCX) {
+	if (a->hook == EG_ATT_TCX || a->hook == EG_ATT_XDP) {
 		ret = tcx_adopt(j);
 	} else {
 		ret = eg_tc_replace(&a->tc, j->L->prog_fd, EG_PROG_NAME, a->note, sizeof(a->note));
 		if (ret && ret != -ENOENT && ret != -ENODEV)
-			snprintf(j->err, j->errlen, "clsact on %s: %s", a->t.dev, a->note);
+			snprintf(j->err, j->errlen, "clsact on %s: %s", a->where.dev, a->note);
 	}
 	if (!ret)
 		ingress_adopt(j);
@@ -360,7 +410,19 @@ int eg_attach(struct eg_loader *L, const struct eg_target *t, struct eg_attachme
 		return -EOPNOTSUPP;
 	}
 	a->hook = eg_resolve_hook(L, t->hook);
-	return eg_netns_run(t, att_job_run, &j, err, errlen);
+	a->where = *t;
+	/*
+	 * XDP guards a namespace from outside it: on the host side of its veth,
+	 * which sees every frame the namespace sends, however it was sent. On a
+	 * host device it is a gateway's ingress.
+	 */
+	if (a->hook == EG_ATT_XDP && t->kind != EG_TGT_HOST) {
+		int ret = eg_veth_peer(t, &a->where, err, errlen);
+
+		if (ret)
+			return ret;
+	}
+	return eg_netns_run(&a->where, att_job_run, &j, err, errlen);
 }
 
 int eg_detach(struct eg_loader *L, struct eg_attachment *a, char *err, size_t errlen)
@@ -370,7 +432,7 @@ int eg_detach(struct eg_loader *L, struct eg_attachment *a, char *err, size_t er
 
 	if (!a->hook)
 		return 0; /* pending: nothing in the kernel */
-	ret = eg_netns_run(&a->t, att_job_run, &j, err, errlen);
+	ret = eg_netns_run(&a->where, att_job_run, &j, err, errlen);
 
 	/* A namespace or device that is gone took our hook with it. */
 	if (ret == -ENOENT || ret == -ENODEV) {
@@ -384,14 +446,14 @@ int eg_attach_check(struct eg_loader *L, struct eg_attachment *a)
 {
 	char err[256];
 	struct att_job j = { .L = L, .a = a, .op = OP_CHECK, .err = err, .errlen = sizeof(err) };
-	int ret = eg_netns_run(&a->t, att_job_run, &j, err, sizeof(err));
+	int ret = eg_netns_run(&a->where, att_job_run, &j, err, sizeof(err));
 
 	return ret == -ENODEV ? -ENOENT : ret;
 }
 
 void eg_attach_release(struct eg_loader *L, struct eg_attachment *a)
 {
-	if (a->hook == EG_ATT_TCX) {
+	if (a->hook == EG_ATT_TCX || a->hook == EG_ATT_XDP) {
 		char path[PATH_MAX + 64];
 
 		link_pin_path(L, a, path, sizeof(path));
@@ -411,7 +473,7 @@ void eg_attach_release(struct eg_loader *L, struct eg_attachment *a)
 int eg_attach_adopt(struct eg_loader *L, struct eg_attachment *a, char *err, size_t errlen)
 {
 	struct att_job j = { .L = L, .a = a, .op = OP_ADOPT, .err = err, .errlen = errlen };
-	int ret = eg_netns_run(&a->t, att_job_run, &j, err, errlen);
+	int ret = eg_netns_run(&a->where, att_job_run, &j, err, errlen);
 
 	if (ret == -ENODEV)
 		ret = -ENOENT;

@@ -17,11 +17,14 @@ struct eg_loader;
 enum eg_att_hook {
 	EG_ATT_TCX = 1,
 	EG_ATT_TC = 2,
+	EG_ATT_XDP = 3, /* XDP on `where`: the veth's host side, or a gateway's ingress */
 };
 
 /* An attachment with hook 0 is pending: wanted, waiting for its namespace or device. */
 struct eg_attachment {
 	struct eg_target t;
+	struct eg_target where; /* the device hooked: t itself, or for XDP the veth's peer */
+	bool xdp_generic;       /* XDP runs in generic (skb) mode: the driver has no native */
 	int hook; /* enum eg_att_hook; 0 while pending */
 	int ifindex;
 	__u64 netns_ino;    /* identity of the namespace when attached */
@@ -52,6 +55,10 @@ int eg_attach_check(struct eg_loader *L, struct eg_attachment *a);
 void eg_attach_release(struct eg_loader *L, struct eg_attachment *a);
 /* The hook a preference (enum eg_hook_pref) gets on this kernel. */
 int eg_resolve_hook(const struct eg_loader *L, int pref);
+/* A policy target naming namespaces by pattern: `attach netns deploy-* dev eth0`. */
+bool eg_target_is_pattern(const struct eg_target *t);
+/* t (perhaps a pattern) covers the concrete target c. */
+bool eg_target_matches(const struct eg_target *t, const struct eg_target *c);
 /* Same target (names), ignoring hook and ifindex. */
 bool eg_target_same(const struct eg_target *a, const struct eg_target *b);
 

@@ -78,8 +78,16 @@ static void att_describe(const struct eg_attachment *a, char *buf, size_t len)
 	else if (a->hook == EG_ATT_TC)
 		snprintf(buf, len, "%s tc ifindex %d prio 0x%x%s", t, a->ifindex, a->tc.prio,
 			 a->tc.qdisc_created ? "" : " (clsact not ours)");
-	else
+	else if (a->hook == EG_ATT_XDP) {
+		char w[128];
+
+		eg_target_format(&a->where, w, sizeof(w));
+		snprintf(buf, len, "%s xdp (%s) on %s ifindex %d%s", t,
+			 a->xdp_generic ? "generic" : "native", w, a->ifindex,
+			 a->has_in ? "" : " (DNS answers not read)");
+	} else {
 		snprintf(buf, len, "%s tcx ifindex %d", t, a->ifindex);
+	}
 }
 
 static int cmd_status(struct req *q)

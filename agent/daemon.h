@@ -37,6 +37,8 @@ struct eg_daemon {
 	} watch[EG_MAX_WATCH];
 	int nwatch;
 	bool reconcile_due;
+	struct eg_target *ptargets; /* the policy's attach lines, patterns included */
+	size_t nptargets;
 	time_t last_reconcile;
 	time_t last_gc;
 };
@@ -48,6 +50,10 @@ int eg_daemon_reload(struct eg_daemon *D, struct eg_buf *out, char *err, size_t 
 /* Attach the policy's targets that are not attached yet; failures become warnings in out. */
 void eg_daemon_attach_targets(struct eg_daemon *D, const struct eg_policy *pol, struct eg_buf *out);
 int eg_daemon_save(struct eg_daemon *D);
+/* Attach namespaces that a pattern target names and that have none yet. */
+void eg_daemon_expand_patterns(struct eg_daemon *D);
+/* An attachment that exists only because a pattern matched its namespace. */
+bool eg_daemon_by_pattern(struct eg_daemon *D, const struct eg_target *t);
 
 /* reconcile.c: attachments follow namespaces and devices as they come and go. */
 int eg_watch_init(struct eg_daemon *D);

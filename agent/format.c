@@ -89,6 +89,11 @@ static const char *const reason_names[EG_R_MAX] = {
 	[EG_R_DNS_BAD] = "dns-unreadable",
 	[EG_R_DNS_POINTER] = "dns-pointer-in-query",
 	[EG_R_NAME_BAD] = "name-invalid",
+	[EG_R_TLS_STATE] = "tls-hello-unfollowed",
+	[EG_R_TLS_BAD] = "tls-hello-unreadable",
+	[EG_R_HTTP_STATE] = "http-head-too-long",
+	[EG_R_QUIC] = "quic-blocked",
+	[EG_R_FLOW_BLOCKED] = "flow-blocked",
 };
 
 const char *eg_name_src_name(int s)
@@ -124,6 +129,10 @@ const char *eg_stat_name(int s)
 		return "ndp-passed";
 	case EG_S_RULE_STATS_FULL:
 		return "rule-stats-full";
+	case EG_S_LEARNED:
+		return "learned";
+	case EG_S_LEARNED_FULL:
+		return "learned-full";
 	default:
 		if (s >= EG_S_V_BASE && s < EG_S_V_BASE + EG_V_MAX)
 			return eg_verdict_name(s - EG_S_V_BASE);

@@ -16,6 +16,7 @@
 
 #include "attrib.skel.h"
 #include "ingress.skel.h"
+#include "guard.skel.h"
 #include "egress.skel.h"
 #include "egressgate.h"
 #include "loader.h"
@@ -356,9 +357,30 @@ int eg_loader_open(struct eg_loader *L, const char *pin_dir)
 	err = pin_prog(L, L->ingress_fd, EG_INGRESS_PROG_NAME);
 	if (err)
 		goto fail;
+
+	/* The XDP guard: the same core, the same maps. */
+	L->guard = guard__open_opts(&opts);
+	if (!L->guard) {
+		err = -errno;
+		pr_err("cannot open the XDP BPF object: %s", strerror(-err));
+		goto fail;
+	}
+	L->guard->rodata->eg_has_netns_cookie = 0;
+	bpf_program__set_autoload(L->guard->progs.eg_xdp_bare, false);
+	err = guard__load(L->guard);
+	if (err) {
+		pr_err("cannot load the XDP program: %s", strerror(-err));
+		goto fail;
+	}
+	L->xdp_fd = bpf_program__fd(L->guard->progs.eg_xdp_guard);
+	err = pin_prog(L, L->xdp_fd, EG_XDP_PROG_NAME);
+	if (err)
+		goto fail;
 	attrib_open(L, maps_dir);
 	return 0;
 fail:
+	guard__destroy(L->guard);
+	L->guard = NULL;
 	ingress__destroy(L->ingress);
 	L->ingress = NULL;
 	egress__destroy(L->skel);
@@ -373,6 +395,8 @@ void eg_loader_close(struct eg_loader *L)
 	L->attrib = NULL;
 	ingress__destroy(L->ingress);
 	L->ingress = NULL;
+	guard__destroy(L->guard);
+	L->guard = NULL;
 	if (L->skel)
 		egress__destroy(L->skel);
 	L->skel = NULL;
@@ -383,6 +407,7 @@ static const char *const our_maps[] = {
 	"eg_config", "eg_v4_rules_0", "eg_v4_rules_1", "eg_v6_rules_0", "eg_v6_rules_1",
 	"eg_rule_stats", "eg_stats", "eg_reasons", "eg_events", "eg_names_0", "eg_names_1",
 	"eg_dns_ports", "eg_sock_owner", "eg_learned",
+	"eg_flows", "eg_collect",
 };
 
 static int rmdir_if_empty(const char *path)
@@ -412,12 +437,13 @@ int eg_loader_unpin_all(const char *pin_dir)
 	snprintf(dir, sizeof(dir), "%s/progs", pin_dir);
 	err = unpin(dir, EG_PROG_NAME) ?: err;
 	err = unpin(dir, EG_INGRESS_PROG_NAME) ?: err;
+	err = unpin(dir, EG_XDP_PROG_NAME) ?: err;
 	err = rmdir_if_empty(dir) ?: err;
 	snprintf(dir, sizeof(dir), "%s/links", pin_dir);
 	d = opendir(dir);
 	if (d) {
 		while ((de = readdir(d)))
-			if (!strncmp(de->d_name, "tcx-", 4))
+			if (!strncmp(de->d_name, "tcx-", 4) || !strncmp(de->d_name, "xdp-", 4))
 				err = unpin(dir, de->d_name) ?: err;
 		closedir(d);
 	}

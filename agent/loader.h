@@ -12,6 +12,7 @@
 struct egress;
 struct attrib;
 struct ingress;
+struct guard;
 
 struct eg_features {
 	bool tcx;          /* tcx links (kernel 6.6+) */
@@ -25,6 +26,8 @@ struct eg_loader {
 	struct attrib *attrib; /* NULL when attribution is off */
 	struct ingress *ingress; /* the DNS answer reader */
 	int ingress_fd;
+	struct guard *guard; /* the XDP guard */
+	int xdp_fd;
 	int fd_learned;
 	char pin_dir[PATH_MAX];
 	struct eg_features feat;
@@ -48,6 +51,7 @@ int eg_ncpus(void);
 
 #define EG_PROG_NAME "eg_tc_egress"
 #define EG_INGRESS_PROG_NAME "eg_tc_ingress"
+#define EG_XDP_PROG_NAME "eg_xdp_guard"
 /* Links of the attribution hooks on the cgroup v2 root, pinned under PIN_DIR/links. */
 #define EG_ATTRIB_HOOKS 5
 #define EG_LINK_ATTRIB_CREATE "attrib-create"

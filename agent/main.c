@@ -5,7 +5,9 @@
  * events. Enforcement lives in the kernel: when egressd exits, what it
  * pinned and attached stays until `egressd --cleanup`.
  */
+#include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <grp.h>
@@ -44,16 +46,16 @@ int eg_daemon_save(struct eg_daemon *D)
 	return err;
 }
 
-void eg_daemon_attach_targets(struct eg_daemon *D, const struct eg_policy *pol, struct eg_buf *out)
+/* One concrete policy target: attached now, or recorded as pending. */
+static void attach_one(struct eg_daemon *D, const struct eg_target *t, bool from_pattern,
+		       struct eg_buf *out)
 {
-	size_t i, j;
+	struct eg_attachment a;
+	char name[128], err[512] = "";
+	bool have = false;
+	size_t j;
 
-	for (i = 0; i < pol->ntargets; i++) {
-		const struct eg_target *t = &pol->targets[i];
-		struct eg_attachment a;
-		char name[128], err[512] = "";
-		bool have = false;
-
+	{
 		/* A changed hook is a new attachment; the old one goes after it is in place. */
 		for (j = 0; j < D->atts.n; j++)
 			if (eg_target_same(&D->atts.v[j].t, t) &&
@@ -61,7 +63,7 @@ void eg_daemon_attach_targets(struct eg_daemon *D, const struct eg_policy *pol, 
 						 D->atts.v[j].t.hook == t->hook))
 				have = true;
 		if (have)
-			continue;
+			return;
 		eg_target_format(t, name, sizeof(name));
 		if (eg_attach(&D->L, t, &a, err, sizeof(err))) {
 			pr_warn("%s:%d: cannot attach to %s yet: %s; attached when it appears",
@@ -73,17 +75,86 @@ void eg_daemon_attach_targets(struct eg_daemon *D, const struct eg_policy *pol, 
 			a.t = *t;
 			a.from_policy = true;
 			eg_att_list_add(&D->atts, &a);
-			continue;
+			return;
 		}
 		a.from_policy = true;
 		if (eg_att_list_add(&D->atts, &a)) {
 			eg_detach(&D->L, &a, err, sizeof(err));
-			continue;
+			return;
 		}
-		pr_info("attached to %s (%s, ifindex %d)%s%s", name, eg_att_hook_name(a.hook),
-			a.ifindex, a.note[0] ? ": " : "", a.note);
+		pr_info("attached to %s (%s, ifindex %d)%s%s%s", name, eg_att_hook_name(a.hook),
+			a.ifindex, from_pattern ? " by pattern" : "", a.note[0] ? ": " : "", a.note);
 		if (out)
 			eg_buf_printf(out, "attached to %s (%s)\n", name, eg_att_hook_name(a.hook));
+	}
+}
+
+static void remember_targets(struct eg_daemon *D, const struct eg_policy *pol)
+{
+	struct eg_target *t = calloc(pol->ntargets + 1, sizeof(*t));
+
+	if (!t)
+		return;
+	memcpy(t, pol->targets, pol->ntargets * sizeof(*t));
+	free(D->ptargets);
+	D->ptargets = t;
+	D->nptargets = pol->ntargets;
+}
+
+bool eg_daemon_by_pattern(struct eg_daemon *D, const struct eg_target *t)
+{
+	bool pattern = false;
+	size_t i;
+
+	for (i = 0; i < D->nptargets; i++) {
+		if (!eg_target_is_pattern(&D->ptargets[i]) && eg_target_same(&D->ptargets[i], t))
+			return false;
+		if (eg_target_matches(&D->ptargets[i], t))
+			pattern = true;
+	}
+	return pattern;
+}
+
+void eg_daemon_expand_patterns(struct eg_daemon *D)
+{
+	struct eg_policy pol = { .targets = D->ptargets, .ntargets = 0 };
+	size_t i;
+
+	for (i = 0; i < D->nptargets; i++) {
+		if (!eg_target_is_pattern(&D->ptargets[i]))
+			continue;
+		pol.targets = &D->ptargets[i];
+		pol.ntargets = 1;
+		eg_daemon_attach_targets(D, &pol, NULL);
+	}
+}
+
+void eg_daemon_attach_targets(struct eg_daemon *D, const struct eg_policy *pol, struct eg_buf *out)
+{
+	size_t i;
+
+	for (i = 0; i < pol->ntargets; i++) {
+		const struct eg_target *t = &pol->targets[i];
+		struct dirent *de;
+		DIR *d;
+
+		if (!eg_target_is_pattern(t)) {
+			attach_one(D, t, false, out);
+			continue;
+		}
+		/* Every namespace the pattern names now; reconcile follows the rest. */
+		d = opendir("/run/netns");
+		while (d && (de = readdir(d))) {
+			struct eg_target c = *t;
+
+			if (de->d_name[0] == '.' || strlen(de->d_name) >= sizeof(c.netns) ||
+			    fnmatch(t->netns, de->d_name, 0))
+				continue;
+			strcpy(c.netns, de->d_name);
+			attach_one(D, &c, true, out);
+		}
+		if (d)
+			closedir(d);
 	}
 	eg_daemon_save(D);
 }
@@ -113,7 +184,7 @@ static void detach_dropped_targets(struct eg_daemon *D, const struct eg_policy *
 		for (j = 0; j < pol->ntargets && !keep; j++) {
 			const struct eg_target *t = &pol->targets[j];
 
-			if (!eg_target_same(t, &a->t))
+			if (!eg_target_matches(t, &a->t))
 				continue;
 			if (a->hook ? a->hook == eg_resolve_hook(&D->L, t->hook) : a->t.hook == t->hook) {
 				keep = true;
@@ -164,6 +235,7 @@ int eg_daemon_reload(struct eg_daemon *D, struct eg_buf *out, char *err, size_t 
 	if (out)
 		eg_buf_printf(out, "policy %s applied: %zu prefix rules, %zu name rules\n", D->config,
 			      pol.nrules, pol.nnames);
+	remember_targets(D, &pol);
 	eg_daemon_attach_targets(D, &pol, out);
 	detach_dropped_targets(D, &pol, out);
 	eg_policy_free(&pol);
@@ -671,6 +743,7 @@ int main(int argc, char **argv)
 		pol.default_action == EG_ACT_ALLOW ? "allow" : "deny");
 	if (adopt_attachments(&D))
 		goto out_loader;
+	remember_targets(&D, &pol);
 	eg_daemon_attach_targets(&D, &pol, NULL);
 	detach_dropped_targets(&D, &pol, NULL);
 

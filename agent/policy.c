@@ -51,6 +51,8 @@ const char *eg_hook_pref_name(int hook)
 		return "tcx";
 	case EG_HOOKP_TC:
 		return "tc";
+	case EG_HOOKP_XDP:
+		return "xdp";
 	default:
 		return "auto";
 	}
@@ -64,6 +66,8 @@ int eg_hook_pref_parse(const char *s)
 		return EG_HOOKP_TCX;
 	if (!strcmp(s, "tc"))
 		return EG_HOOKP_TC;
+	if (!strcmp(s, "xdp"))
+		return EG_HOOKP_XDP;
 	return -EINVAL;
 }
 
@@ -308,7 +312,7 @@ static int parse_attach(struct parse_ctx *c, struct eg_policy *p, char **w, int 
 			int h = eg_hook_pref_parse(w[i + 1]);
 
 			if (h < 0 || have_hook)
-				return perr(c, "attach: hook must be auto, tcx or tc, once");
+				return perr(c, "attach: hook must be auto, tcx, tc or xdp, once");
 			t.hook = h;
 			have_hook = true;
 		} else {

@@ -23,6 +23,7 @@ enum eg_hook_pref {
 	EG_HOOKP_AUTO = 0, /* tcx where the kernel has it, else clsact */
 	EG_HOOKP_TCX,
 	EG_HOOKP_TC,
+	EG_HOOKP_XDP, /* the host side of a namespace's veth (or, for a host device, its ingress) */
 };
 
 #define EG_NETNS_NAME_MAX 64

@@ -105,7 +105,7 @@ static void update_watchers(struct eg_daemon *D)
 void eg_reconcile(struct eg_daemon *D)
 {
 	bool changed = false;
-	size_t i = 0;
+	size_t i = 0, n_before;
 
 	D->reconcile_due = false;
 	D->last_reconcile = time(NULL);
@@ -127,6 +127,17 @@ void eg_reconcile(struct eg_daemon *D)
 				"it is attached again when it is back", name);
 			eg_attach_release(&D->L, a);
 			changed = true;
+		}
+		/* A namespace a pattern picked up ends with the namespace. */
+		if (eg_daemon_by_pattern(D, &a->t)) {
+			__u64 ino;
+
+			if (eg_netns_ino(&a->t, &ino)) {
+				pr_info("%s: namespace gone; attachment released", name);
+				eg_att_list_del(&D->atts, i);
+				changed = true;
+				continue;
+			}
 		}
 		/* A process target ends with its process: nothing to wait for. */
 		if (a->t.kind == EG_TGT_PID && kill(a->t.pid, 0) &&
@@ -154,7 +165,10 @@ void eg_reconcile(struct eg_daemon *D)
 		changed = true;
 		i++;
 	}
-	if (changed) {
+	/* New namespaces named by a pattern. */
+	n_before = D->atts.n;
+	eg_daemon_expand_patterns(D);
+	if (changed || D->atts.n != n_before) {
 		update_watchers(D);
 		eg_daemon_save(D);
 	}

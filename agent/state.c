@@ -10,7 +10,7 @@
 #include "state.h"
 
 #define STATE_FILE "attachments"
-#define STATE_VERSION "egressgate-state-3"
+#define STATE_VERSION "egressgate-state-4"
 
 int eg_att_list_add(struct eg_att_list *l, const struct eg_attachment *a)
 {
@@ -59,12 +59,14 @@ int eg_state_save(const char *run_dir, const struct eg_att_list *l)
 		const struct eg_attachment *a = &l->v[i];
 
 		/* Names were validated: no blanks inside them. */
-		fprintf(f, "%d %d %s %d %s %d %llu %llu %u %u %d %d %d %d %u %u %d\n", a->hook,
-			a->t.kind,
+		fprintf(f, "%d %d %s %d %s %d %llu %llu %u %u %d %d %d %d %u %u %d %d %s %d %s %d\n",
+			a->hook, a->t.kind,
 			a->t.netns[0] ? a->t.netns : "-", a->t.pid, a->t.dev, a->ifindex,
 			(unsigned long long)a->netns_ino, (unsigned long long)a->netns_cookie,
 			a->tc.prio, a->tc.handle, a->tc.qdisc_created, a->from_policy, a->t.hook,
-			a->has_in, a->tc_in.prio, a->tc_in.handle, a->tc_in.qdisc_created);
+			a->has_in, a->tc_in.prio, a->tc_in.handle, a->tc_in.qdisc_created,
+			a->where.kind, a->where.netns[0] ? a->where.netns : "-", a->where.pid,
+			a->where.dev[0] ? a->where.dev : "-", a->xdp_generic);
 	}
 	if (fflush(f) || fsync(fileno(f))) {
 		err = -errno;
@@ -86,7 +88,7 @@ int eg_state_load(const char *run_dir, struct eg_att_list *l)
 	char path[PATH_MAX], line[512];
 	FILE *f;
 	int lineno = 0, err = 0;
-	bool v1 = false, v2 = false; /* older records: no hook preference, no ingress */
+	bool v1 = false, v2 = false, v3 = false; /* older records: fewer fields */
 
 	snprintf(path, sizeof(path), "%s/%s", run_dir, STATE_FILE);
 	f = fopen(path, "r");
@@ -96,14 +98,16 @@ int eg_state_load(const char *run_dir, struct eg_att_list *l)
 		struct eg_attachment a = {};
 		unsigned long long ino, cookie;
 		unsigned prio, handle;
-		int qc, fp, has_in = 0, in_qc = 0;
+		int qc, fp, has_in = 0, in_qc = 0, n, xg = 0;
+		char wns[EG_NETNS_NAME_MAX + 1] = "-", wdev[IF_NAMESIZE + 1] = "-";
 		unsigned in_prio = 0, in_handle = 0;
 		char ns[EG_NETNS_NAME_MAX + 1], dev[IF_NAMESIZE + 1];
 
 		if (++lineno == 1) {
 			v1 = !strncmp(line, "egressgate-state-1", 18);
 			v2 = !strncmp(line, "egressgate-state-2", 18);
-			if (!v1 && !v2 && strncmp(line, STATE_VERSION, strlen(STATE_VERSION))) {
+			v3 = !strncmp(line, "egressgate-state-3", 18);
+			if (!v1 && !v2 && !v3 && strncmp(line, STATE_VERSION, strlen(STATE_VERSION))) {
 				pr_err("%s: unknown format; it records what egressgate attached: "
 				       "fix or remove it", path);
 				err = -EPROTO;
@@ -111,10 +115,13 @@ int eg_state_load(const char *run_dir, struct eg_att_list *l)
 			}
 			continue;
 		}
-		if (sscanf(line, "%d %d %64s %d %16s %d %llu %llu %u %u %d %d %d %d %u %u %d",
+		n = sscanf(line, "%d %d %64s %d %16s %d %llu %llu %u %u %d %d %d %d %u %u %d %d %64s %d "
+				 "%16s %d",
 			   &a.hook, &a.t.kind, ns, &a.t.pid, dev, &a.ifindex, &ino, &cookie, &prio,
-			   &handle, &qc, &fp, &a.t.hook, &has_in, &in_prio, &in_handle,
-			   &in_qc) != (v1 ? 12 : v2 ? 13 : 17) ||
+			   &handle, &qc, &fp, &a.t.hook, &has_in, &in_prio, &in_handle, &in_qc,
+			   &a.where.kind, wns, &a.where.pid, wdev, &xg);
+		if (n != (v1 ? 12 : v2 ? 13 : v3 ? 17 : 22) || strlen(wns) >= sizeof(a.where.netns) ||
+		    strlen(wdev) >= sizeof(a.where.dev) ||
 		    strlen(ns) >= sizeof(a.t.netns) || strlen(dev) >= sizeof(a.t.dev)) {
 			pr_err("%s:%d: unreadable line; fix or remove the file", path, lineno);
 			err = -EPROTO;
@@ -122,6 +129,13 @@ int eg_state_load(const char *run_dir, struct eg_att_list *l)
 		}
 		strcpy(a.t.netns, strcmp(ns, "-") ? ns : "");
 		strcpy(a.t.dev, dev);
+		if (n == 22) {
+			strcpy(a.where.netns, strcmp(wns, "-") ? wns : "");
+			strcpy(a.where.dev, strcmp(wdev, "-") ? wdev : "");
+			a.xdp_generic = xg;
+		} else {
+			a.where = a.t; /* before XDP, the hook was always on the target */
+		}
 		a.netns_ino = ino;
 		a.netns_cookie = cookie;
 		a.tc.ifindex = a.ifindex;

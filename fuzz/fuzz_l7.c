@@ -20,6 +20,7 @@
 #include "eg/learn.h"
 
 static struct eg_scratch scratch;
+static struct eg_stream_scratch stream;
 static struct eg_config cfg;
 static __u64 stats[EG_S_MAX + 64], reasons[EG_R_MAX + 64];
 static struct eg_name_val name_val;
@@ -34,6 +35,8 @@ void *eg_user_map_lookup(void *map, const void *key)
 {
 	if (map == &eg_scratch)
 		return &scratch;
+	if (map == &eg_stream_scratch)
+		return &stream;
 	if (map == &eg_config)
 		return &cfg;
 	if (map == &eg_stats)
@@ -81,6 +84,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.name_seed = 0x9e3779b97f4a7c15ULL;
 	cfg.mode = size & 1;
 	memset(&scratch, 0, sizeof(scratch));
+	memset(&stream, 0, sizeof(stream));
 	err = eg_parse((void *)data, (void *)(data + size), &p, &l4_err);
 	if (err == EG_NOT_IP || err < 0)
 		return 0;

@@ -44,13 +44,15 @@
  * A ClientHello longer than one segment is collected until its name shows;
  * the first bytes kept are bounded, and a flow past the bound fails closed.
  */
-#define EG_MAX_FLOWS (1U << 16)   /* flows remembered: blocked, or being collected (LRU) */
-#define EG_MAX_COLLECT (1U << 10) /* flows whose first bytes are collected at once (LRU) */
+#define EG_MAX_FLOWS (1U << 16)   /* flows blocked by name, remembered (LRU) */
+#define EG_MAX_COLLECT (1U << 10) /* flows whose first bytes are collected at once */
+#define EG_COLLECT_TTL_NS (30ULL * 1000000000) /* a collection idle this long may go when full */
 #define EG_L7_BUF 4096            /* first bytes kept per flow; power of two */
 #define EG_L7_CHUNK 512           /* bytes copied per step; the buffer has this much slack */
 #define EG_L7_STEPS 48            /* copy steps per segment (chunks and record headers) */
 #define EG_TLS_MAX_RECORDS 16     /* TLS records a ClientHello may be split into */
 #define EG_TLS_MAX_EXT 64         /* ClientHello extensions walked */
+#define EG_HTTP_MAX_LINES 64      /* request header lines read looking for Host */
 #define EG_QUIC_PORT 443
 
 /* Rule id 0 means "no rule": the default verdict was applied. */
@@ -276,18 +278,17 @@ struct eg_flow_key {
 };
 
 enum eg_flow_state {
-	EG_FLOW_COLLECT = 1, /* its first bytes are being collected (eg_collect) */
-	EG_FLOW_BLOCKED = 2, /* blocked by its name: every later segment is dropped */
+	EG_FLOW_BLOCKED = 1, /* blocked by its name: every later segment is dropped */
 };
 
-/* What is remembered of a TCP flow whose name was needed. */
+/* A TCP flow blocked by its name (its later segments carry none). */
 struct eg_flow {
 	__u8 state;    /* enum eg_flow_state */
-	__u8 action;   /* BLOCKED: the action that applied */
-	__u8 reason;   /* BLOCKED: the verdict's reason */
-	__u8 name_src; /* BLOCKED: where the name was seen; EG_NSRC_NONE: failed closed */
-	__u32 rule_id; /* BLOCKED: the rule; 0 when the flow failed closed */
-	__u64 ts_ns;   /* last change, bpf_ktime_get_ns() */
+	__u8 action;   /* the action that applied */
+	__u8 reason;   /* the verdict's reason */
+	__u8 name_src; /* where the name was seen; EG_NSRC_NONE: failed closed */
+	__u32 rule_id; /* the rule; 0 when the flow failed closed */
+	__u64 ts_ns;   /* when, bpf_ktime_get_ns() */
 };
 
 /*
@@ -297,6 +298,7 @@ struct eg_flow {
  * the verifier see that a masked offset plus a masked length stays inside.
  */
 struct eg_collect {
+	__u64 ts_ns;     /* last segment appended, bpf_ktime_get_ns() */
 	__u32 next_seq;  /* sequence number of the next payload byte expected */
 	__u16 have;      /* bytes kept in data */
 	__u16 need;      /* bytes that complete the message, at most EG_L7_BUF */
@@ -324,7 +326,7 @@ EG_ASSERT_SIZE(struct eg_owner, 32);
 EG_ASSERT_SIZE(struct eg_event, 368);
 EG_ASSERT_SIZE(struct eg_flow_key, 40);
 EG_ASSERT_SIZE(struct eg_flow, 16);
-EG_ASSERT_SIZE(struct eg_collect, 32 + EG_L7_BUF + EG_L7_CHUNK);
+EG_ASSERT_SIZE(struct eg_collect, 40 + EG_L7_BUF + EG_L7_CHUNK);
 
 /* Names of pinned objects under the pin directory. */
 #define EG_PIN_DIR_DEFAULT "/sys/fs/bpf/egressgate"

@@ -80,6 +80,11 @@ topo_down() {
 	if [ -n "$T_RUN" ] && [ -d "$T_RUN" ]; then
 		"$EGRESSD" --cleanup --pin-dir "$T_PIN" --run-dir "$T_RUN" >/dev/null 2>&1
 	fi
+	# Tests may add namespaces named after the deploy one (NS_DEP-*).
+	for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep "^$NS_DEP-"); do
+		ip netns pids "$ns" 2>/dev/null | xargs -r kill -9 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
 	ip netns del $NS_DEP 2>/dev/null
 	ip netns del $NS_UP 2>/dev/null
 	[ -n "$T_PIN" ] && rm -rf "$T_PIN"

@@ -58,6 +58,11 @@ int eg_tc_egress(struct __sk_buff *skb)
 		d.action = EG_ACT_DROP;
 		d.name_src = l7.name_src;
 		eg_settle(cfg, &d, -l7_err);
+		if (l7.kind == EG_L7_FLOW_BLOCKED) {
+			/* A later segment of a flow blocked by name: that rule applies. */
+			d.rule_id = l7.hit.rule_id;
+			d.action = l7.hit.action;
+		}
 	} else {
 		eg_decide(cfg, &p, err, &l7, &d, &learned_name);
 	}
@@ -86,6 +91,13 @@ int eg_tc_egress(struct __sk_buff *skb)
 	} else if (d.verdict == EG_V_DROP) {
 		ret = EG_RET_DROP;
 	}
+	/*
+	 * A TCP flow stopped on its first bytes: when its name decided (or could
+	 * not be read), its later segments, which carry none, are dropped too.
+	 */
+	if ((l7.kind == EG_L7_TLS || l7.kind == EG_L7_HTTP) &&
+	    (d.verdict == EG_V_REJECT || d.verdict == EG_V_DROP))
+		eg_flow_close(&p, &d, l7_err < 0 || (l7.hit.rule_id && d.rule_id == l7.hit.rule_id));
 
 	eg_count(&eg_stats, EG_S_V_BASE + d.verdict);
 	if (d.reason)

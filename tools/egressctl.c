@@ -583,8 +583,9 @@ static int take_where(const struct cmd *c, int ch, void *ctx)
 			return usage_err(c, "--netns and --pid are mutually exclusive");
 		return parse_positive(c, "--pid", optarg, &w->pid);
 	case 'H':
-		if (strcmp(optarg, "auto") && strcmp(optarg, "tcx") && strcmp(optarg, "tc"))
-			return usage_err(c, "--hook: '%s' is not one of auto, tcx, tc", optarg);
+		if (strcmp(optarg, "auto") && strcmp(optarg, "tcx") && strcmp(optarg, "tc") &&
+		    strcmp(optarg, "xdp"))
+			return usage_err(c, "--hook: '%s' is not one of auto, tcx, tc, xdp", optarg);
 		w->hook = optarg;
 		return 0;
 	case 'A':
@@ -845,13 +846,16 @@ static const char *const default_values[] = { "allow", "deny", NULL };
 static const struct cmd cmds[] = {
 	{ "status", cmd_listing, "[--json]",
 	  "Show the mode, the default verdict, attachments and counters.", "Options:\n" JSON_HELP },
-	{ "attach", cmd_attach, "[--netns NAME | --pid PID] DEV [--hook auto|tcx|tc]",
+	{ "attach", cmd_attach, "[--netns NAME | --pid PID] DEV [--hook auto|tcx|tc|xdp]",
 	  "Attach the egress filter to interface DEV.",
 	  "DEV is looked up in the host namespace unless --netns or --pid names another.\n\n"
 	  "Options:\n"
 	  "      --netns NAME     DEV is in the named namespace (ip netns)\n"
 	  "      --pid PID        DEV is in the network namespace of process PID\n"
-	  "      --hook HOOK      auto (tcx if the kernel has it, else tc), tcx or tc\n" },
+	  "      --hook HOOK      auto (tcx if the kernel has it, else tc), tcx, tc, or xdp:\n"
+	  "                       XDP on the host side of the namespace's veth DEV, which\n"
+	  "                       nothing inside the namespace can bypass (for a host\n"
+	  "                       device: its ingress, a gateway's guard)\n" },
 	{ "detach", cmd_detach, "[--netns NAME | --pid PID] DEV | --all",
 	  "Detach from DEV, or remove everything egressgate attached.",
 	  "Only hooks and qdiscs that egressgate created are removed.\n\n"

@@ -171,8 +171,8 @@ int main(void)
 		   "p:1: attach: give one of 'netns' or 'pid'");
 	expect_err("attach bad pid", "attach pid -3 dev eth0\n",
 		   "p:1: attach: '-3' is not a process id");
-	expect_err("attach bad hook", "attach dev eth0 hook xdp\n",
-		   "p:1: attach: hook must be auto, tcx or tc, once");
+	expect_err("attach bad hook", "attach dev eth0 hook ebpf\n",
+		   "p:1: attach: hook must be auto, tcx, tc or xdp, once");
 	expect_err("attach dangling", "attach dev\n", "p:1: attach: 'dev' needs a value");
 	expect_err("attach twice", "attach dev eth0\nattach dev eth0 hook tc\n",
 		   "p:2: attach: same target as line 1");

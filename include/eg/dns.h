@@ -163,16 +163,17 @@ static __always_inline void eg_dns_answer_hdr(__u8 *hdr, __u8 rcode)
 	hdr[10] = hdr[11] = 0;           /* ARCOUNT: the EDNS OPT record goes too */
 }
 
-#ifdef EG_CTX_TC
+#if defined(EG_CTX_TC) || defined(EG_CTX_XDP)
 /*
  * Turn the query into its answer in place: swapped addresses and ports,
  * the question section kept, everything after it cut. 0 or an error.
  */
-static __always_inline int eg_dns_refuse_tc(struct __sk_buff *skb, const struct eg_config *cfg,
-					    const struct eg_pkt *p, struct eg_dns_info *info,
-					    struct eg_scratch *s)
+static __always_inline int eg_dns_refuse(struct eg_ctx *ctx, const struct eg_config *cfg,
+					 const struct eg_pkt *p, struct eg_dns_info *info,
+					 struct eg_scratch *s)
 {
 	__u32 base = p->family == 4 ? 20 : 40, off = p->l3_off, qend = info->qend, msg_off, i;
+	__u32 extra;
 	__u8 mac[12], swapped[12];
 	struct udphdr uh;
 	__s64 sum;
@@ -180,13 +181,13 @@ static __always_inline int eg_dns_refuse_tc(struct __sk_buff *skb, const struct 
 
 	if (qend > EG_DNS_MSG_MAX - 4 || qend < EG_DNS_HDR)
 		return -1;
-	if (bpf_skb_load_bytes(skb, 0, mac, sizeof(mac)))
+	if (eg_load_bytes(ctx, 0, mac, sizeof(mac)))
 		return -1;
-	__builtin_memcpy(swapped, mac + 6, 6);
-	__builtin_memcpy(swapped + 6, mac, 6);
+	eg_swap_macs(mac, swapped);
 	/* IPv4 options and IPv6 extension headers do not belong in the answer. */
-	if (p->l4_off > off + base) {
-		err = bpf_skb_adjust_room(skb, -(__s32)(p->l4_off - off - base), BPF_ADJ_ROOM_NET, 0);
+	extra = eg_l3_extra(p);
+	if (extra) {
+		err = eg_cut_l3_extra(ctx, p, extra);
 		if (err)
 			return err;
 	}
@@ -196,7 +197,7 @@ static __always_inline int eg_dns_refuse_tc(struct __sk_buff *skb, const struct 
 	qend &= EG_DNS_MSG_MAX - 1;
 	if (qend < EG_DNS_HDR)
 		return -1;
-	if (bpf_skb_load_bytes(skb, msg_off, s->msg, qend))
+	if (eg_load_bytes(ctx, msg_off, s->msg, qend))
 		return -1;
 	for (i = 0; i < 4; i++)
 		s->msg[(qend + i) & (EG_DNS_MSG_MAX - 1)] = 0;
@@ -234,7 +235,7 @@ static __always_inline int eg_dns_refuse_tc(struct __sk_buff *skb, const struct 
 		sum = bpf_csum_diff(0, 0, (__be32 *)s->msg, (qend + 3) & (EG_DNS_MSG_MAX - 4),
 				    (__u32)sum);
 		uh.check = eg_csum_fold(sum) ?: 0xffff;
-		err = bpf_skb_store_bytes(skb, off, &ip, sizeof(ip), 0);
+		err = eg_store_bytes(ctx, off, &ip, sizeof(ip));
 	} else {
 		struct ipv6hdr ip6 = {};
 		struct eg_pseudo6 ph = {};
@@ -254,19 +255,39 @@ static __always_inline int eg_dns_refuse_tc(struct __sk_buff *skb, const struct 
 		sum = bpf_csum_diff(0, 0, (__be32 *)s->msg, (qend + 3) & (EG_DNS_MSG_MAX - 4),
 				    (__u32)sum);
 		uh.check = eg_csum_fold(sum) ?: 0xffff;
-		err = bpf_skb_store_bytes(skb, off, &ip6, sizeof(ip6), 0);
+		err = eg_store_bytes(ctx, off, &ip6, sizeof(ip6));
 	}
 	if (err)
 		return err;
-	err = bpf_skb_store_bytes(skb, off + base, &uh, sizeof(uh), 0);
+	err = eg_store_bytes(ctx, off + base, &uh, sizeof(uh));
 	if (!err)
-		err = bpf_skb_store_bytes(skb, msg_off, s->msg, EG_DNS_HDR, 0);
+		err = eg_store_bytes(ctx, msg_off, s->msg, EG_DNS_HDR);
 	if (!err)
-		err = bpf_skb_store_bytes(skb, 0, swapped, sizeof(swapped), 0);
+		err = eg_store_bytes(ctx, 0, swapped, sizeof(swapped));
 	if (!err)
-		err = bpf_skb_change_tail(skb, msg_off + qend, 0);
+		err = eg_set_len(ctx, msg_off + qend);
 	return err;
 }
-#endif /* EG_CTX_TC */
+#endif /* EG_CTX_TC || EG_CTX_XDP */
+
+#if defined(EG_CTX_TC)
+/* The name tc/egress.bpf.c calls it by. */
+static __always_inline int eg_dns_refuse_tc(struct __sk_buff *skb, const struct eg_config *cfg,
+					    const struct eg_pkt *p, struct eg_dns_info *info,
+					    struct eg_scratch *s)
+{
+	return eg_dns_refuse(skb, cfg, p, info, s);
+}
+#elif defined(EG_CTX_XDP)
+/* Global, like eg_reject_xdp(): verified once. */
+__noinline int eg_dns_refuse_xdp(struct xdp_md *ctx, const struct eg_config *cfg,
+				 const struct eg_pkt *p, struct eg_dns_info *info,
+				 struct eg_scratch *s)
+{
+	if (!cfg || !p || !info || !s)
+		return -1;
+	return eg_dns_refuse(ctx, cfg, p, info, s);
+}
+#endif
 
 #endif /* EG_DNS_H */

@@ -137,9 +137,9 @@ struct {
 } eg_events SEC(".maps");
 
 /*
- * TCP flows whose name was needed: blocked ones (later segments dropped) and
- * those whose first bytes are being collected. Kept apart from the bulky
- * eg_collect so that losing a collection to eviction is seen (fails closed).
+ * TCP flows blocked by their name: their later segments, which carry none,
+ * are dropped. Best effort: the reset has already ended the connection at
+ * the client, so an entry the LRU lets go costs little.
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
@@ -149,22 +149,44 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } eg_flows SEC(".maps");
 
-/* Flow -> its first bytes, while a ClientHello or request head is incomplete. */
+/*
+ * Flow -> its first bytes, while a ClientHello or request head is
+ * incomplete. Not an LRU: a collection that went silently would let the
+ * rest of its ClientHello through unread. Preallocated, so a full table
+ * refuses (the segment fails closed, TCP sends it again) after expiring
+ * what has been idle for EG_COLLECT_TTL_NS.
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(type, BPF_MAP_TYPE_HASH);
 	__type(key, struct eg_flow_key);
 	__type(value, struct eg_collect);
 	__uint(max_entries, EG_MAX_COLLECT);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } eg_collect SEC(".maps");
 
-/* Per-CPU: a flow's first segment is read here; it moves to eg_collect only if incomplete. */
+/*
+ * Per-CPU scratch of the stream stage, off the stack: a flow's first segment
+ * is read into c, and moves to eg_collect only if incomplete.
+ */
+struct eg_stream_scratch {
+	struct eg_collect c;
+	struct eg_flow_key key;
+	__u64 seed;   /* of eg_config: what the stage needs, so that cfg is not kept live */
+	__u8 active;
+	__u8 mode;
+	__u8 pad[2];
+	__u8 peek[16]; /* a segment's first bytes */
+	__u32 off;    /* the segment's payload: where, how long, its sequence number */
+	__u32 len;
+	__u32 seq;
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__type(key, __u32);
-	__type(value, struct eg_collect);
+	__type(value, struct eg_stream_scratch);
 	__uint(max_entries, 1);
-} eg_collect_scratch SEC(".maps");
+} eg_stream_scratch SEC(".maps");
 #endif /* EG_MAPS_OWNER_ONLY */
 
 #endif /* EG_MAPS_H */

@@ -126,47 +126,143 @@ static __always_inline int eg_build_rst6(const struct eg_pkt *p, struct eg_rst6 
 	return sizeof(*h);
 }
 
-#ifdef EG_CTX_TC
-/* Rewrite the frame into the reset; 0 or a negative error. */
-static __always_inline int eg_reject_tc(struct __sk_buff *skb, const struct eg_pkt *p)
+/* Bytes of IPv4 options or IPv6 extension headers: an answer carries none. */
+static __always_inline __u32 eg_l3_extra(const struct eg_pkt *p)
 {
+	__u32 base = p->family == 4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr);
+
+	return p->l4_off > p->l3_off + base ? p->l4_off - p->l3_off - base : 0;
+}
+
+/* The first 12 bytes of a frame (destination, source MAC) with the two swapped. */
+static __always_inline void eg_swap_macs(const __u8 *mac, __u8 *out)
+{
+	__builtin_memcpy(out, mac + 6, 6);
+	__builtin_memcpy(out + 6, mac, 6);
+}
+
+/*
+ * Rewriting a frame in place, per hook: store bytes, cut the bytes between
+ * the fixed L3 header and L4 (eg_l3_extra()), set the frame's length. The
+ * reset here and the DNS answer (eg/dns.h) are built with these alone.
+ */
+#if defined(EG_CTX_TC)
+static __always_inline int eg_store_bytes(struct __sk_buff *skb, __u32 off, const void *from,
+					  __u32 len)
+{
+	return bpf_skb_store_bytes(skb, off, from, len, 0);
+}
+
+static __always_inline int eg_cut_l3_extra(struct __sk_buff *skb, const struct eg_pkt *p,
+					   __u32 extra)
+{
+	return bpf_skb_adjust_room(skb, -(__s32)extra, BPF_ADJ_ROOM_NET, 0);
+}
+
+static __always_inline int eg_set_len(struct __sk_buff *skb, __u32 len)
+{
+	return bpf_skb_change_tail(skb, len, 0);
+}
+#elif defined(EG_CTX_XDP)
+/* Ethernet, two VLAN tags, IPv6: what eg_cut_l3_extra() moves at most. */
+#define EG_L2L3_MAX 64
+
+static __always_inline int eg_store_bytes(struct xdp_md *ctx, __u32 off, const void *from,
+					  __u32 len)
+{
+	return bpf_xdp_store_bytes(ctx, off, (void *)from, len);
+}
+
+/*
+ * XDP has no adjust_room: the headers in front of the cut (L2 with its tags,
+ * the fixed L3 header) move forward over it, and the frame starts later.
+ */
+static __always_inline int eg_cut_l3_extra(struct xdp_md *ctx, const struct eg_pkt *p,
+					   __u32 extra)
+{
+	__u32 len = p->l3_off + (p->family == 4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr));
+	__u8 hdr[EG_L2L3_MAX];
+	int err;
+
+	if (len > sizeof(hdr))
+		return -1;
+	len -= 1;
+	eg_mask(len, 63); /* EG_L2L3_MAX - 1 */
+	len += 1;
+	err = bpf_xdp_load_bytes(ctx, 0, hdr, len);
+	if (!err)
+		err = bpf_xdp_adjust_head(ctx, (int)extra);
+	if (!err)
+		err = bpf_xdp_store_bytes(ctx, 0, hdr, len);
+	return err;
+}
+
+static __always_inline int eg_set_len(struct xdp_md *ctx, __u32 len)
+{
+	return bpf_xdp_adjust_tail(ctx, (int)len - (int)bpf_xdp_get_buff_len(ctx));
+}
+#endif
+
+#if defined(EG_CTX_TC) || defined(EG_CTX_XDP)
+/* Rewrite the frame into the reset; 0 or a negative error. */
+static __always_inline int eg_reject(struct eg_ctx *ctx, const struct eg_pkt *p)
+{
+	__u32 off = p->l3_off, extra;
 	__u8 mac[12], swapped[12];
-	__u32 off = p->l3_off;
 	int len, err;
 
-	if (bpf_skb_load_bytes(skb, 0, mac, sizeof(mac)))
+	if (eg_load_bytes(ctx, 0, mac, sizeof(mac)))
 		return -1;
 	/*
 	 * IPv4 options and IPv6 extension headers have no place in the reset.
-	 * Remove them first, between the fixed L3 header and TCP: trimming the
-	 * tail alone is refused while the transport header sits beyond it.
+	 * Remove them first, between the fixed L3 header and TCP: at TC,
+	 * trimming the tail alone is refused while the transport header sits
+	 * beyond it.
 	 */
-	if (p->l4_off > off + (p->family == 4 ? 20 : 40)) {
-		__s32 extra = p->l4_off - off - (p->family == 4 ? 20 : 40);
-
-		err = bpf_skb_adjust_room(skb, -extra, BPF_ADJ_ROOM_NET, 0);
+	extra = eg_l3_extra(p);
+	if (extra) {
+		err = eg_cut_l3_extra(ctx, p, extra);
 		if (err)
 			return err;
 	}
-	__builtin_memcpy(swapped, mac + 6, 6);
-	__builtin_memcpy(swapped + 6, mac, 6);
+	eg_swap_macs(mac, swapped);
 	if (p->family == 4) {
 		struct eg_rst4 h;
 
 		len = eg_build_rst4(p, &h);
-		err = bpf_skb_store_bytes(skb, off, &h, sizeof(h), 0);
+		err = eg_store_bytes(ctx, off, &h, sizeof(h));
 	} else {
 		struct eg_rst6 h;
 
 		len = eg_build_rst6(p, &h);
-		err = bpf_skb_store_bytes(skb, off, &h, sizeof(h), 0);
+		err = eg_store_bytes(ctx, off, &h, sizeof(h));
 	}
 	if (err)
 		return err;
-	err = bpf_skb_store_bytes(skb, 0, swapped, sizeof(swapped), 0);
+	err = eg_store_bytes(ctx, 0, swapped, sizeof(swapped));
 	if (err)
 		return err;
-	return bpf_skb_change_tail(skb, off + len, 0);
+	return eg_set_len(ctx, off + len);
+}
+#endif
+
+#if defined(EG_CTX_TC)
+/* The name tc/egress.bpf.c calls it by. */
+static __always_inline int eg_reject_tc(struct __sk_buff *skb, const struct eg_pkt *p)
+{
+	return eg_reject(skb, p);
+}
+#elif defined(EG_CTX_XDP)
+/*
+ * Global: verified once, not along every path of the classifier that
+ * reaches it, which at XDP costs the verifier several times what it costs
+ * at TC.
+ */
+__noinline int eg_reject_xdp(struct xdp_md *ctx, const struct eg_pkt *p)
+{
+	if (!p)
+		return -1;
+	return eg_reject(ctx, p);
 }
 #endif
 

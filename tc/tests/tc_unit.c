@@ -1,11 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Unit tests of the TC egress classifier: every case of a fixture file
- * (written by gen_fixtures.py) installs a policy, feeds one frame through
- * eg_tc_egress with BPF_PROG_TEST_RUN and checks the return code, the
- * output bytes, the counters, the per-rule hits and the ring buffer event.
- * Nothing is attached and nothing is pinned: the maps live and die with
- * this process.
+ * Unit tests of the classifier: every case of a fixture file (written by
+ * gen_fixtures.py) installs a policy, feeds one frame through eg_tc_egress
+ * with BPF_PROG_TEST_RUN and checks the return code, the output bytes, the
+ * counters, the per-rule hits and the ring buffer event. Nothing is
+ * attached and nothing is pinned: the maps live and die with this process.
+ *
+ * Verdict parity: every case runs through the XDP build, eg_xdp_guard, as
+ * well, and must hold there too. The XDP object shares the TC object's maps
+ * (as egressd shares them through the pins), so one install serves both;
+ * the return code is translated (TC_ACT_UNSPEC -> XDP_PASS, TC_ACT_SHOT ->
+ * XDP_DROP, TC_ACT_REDIRECT -> XDP_TX), everything else must be the same,
+ * but for the event's hook. Under test run XDP_TX is returned as is, and
+ * the frame's ingress device is the loopback, as the skb's device is at TC.
+ * A case whose result must differ at XDP by design is listed in
+ * xdp_differs[], with why; none is today.
  *
  * BPF_PROG_TEST_RUN refuses SCHED_CLS input shorter than ETH_HLEN, so a
  * frame cut inside the Ethernet header cannot be tested here. Under test
@@ -36,6 +45,7 @@
 #include "addr.h"
 #include "log.h"
 #include "egress.skel.h"
+#include "guard.skel.h"
 
 #define MAX_FRAME 2048
 #define MAX_RULES 32
@@ -163,6 +173,8 @@ struct eg_name {
 #define N(x) { #x, x }
 static const struct eg_name eg_names[] = {
 	N(TC_ACT_UNSPEC), N(TC_ACT_OK), N(TC_ACT_SHOT), N(TC_ACT_REDIRECT),
+	N(XDP_ABORTED), N(XDP_DROP), N(XDP_PASS), N(XDP_TX), N(XDP_REDIRECT),
+	N(EG_HOOK_TC_EGRESS), N(EG_HOOK_XDP),
 	N(EG_ACT_NONE), N(EG_ACT_ALLOW), N(EG_ACT_MONITOR), N(EG_ACT_DROP), N(EG_ACT_BLOCK),
 	N(EG_V_PASS), N(EG_V_ALLOW), N(EG_V_MONITOR), N(EG_V_DROP), N(EG_V_REJECT),
 	N(EG_V_WOULD_DROP), N(EG_V_WOULD_REJECT),
@@ -560,9 +572,35 @@ static int parse_case(char *line, struct tc_case *c, char *err, size_t errlen)
 	return 0;
 }
 
+/* The classifier builds every case runs through. */
+enum tc_hook {
+	HOOK_TC,
+	HOOK_XDP,
+	HOOK_MAX,
+};
+
+static const char *const hook_names[HOOK_MAX] = { "tc", "xdp" };
+
+/*
+ * A case whose result at XDP differs from TC's by design: the name of the
+ * case, the return code expected at XDP instead of the translated one, and
+ * why. Everything else is still checked as at TC.
+ */
+struct xdp_differ {
+	const char *name;
+	int ret; /* XDP_* */
+	const char *why;
+};
+
+static const struct xdp_differ xdp_differs[] = {
+	{ NULL },
+};
+
 /* Everything the runner holds while it goes through the cases. */
 struct tc_env {
 	struct egress *skel;
+	struct guard *xdp; /* shares every map of skel */
+	int hook;          /* enum tc_hook the cases run through */
 	struct ring_buffer *rb;
 	int nr_cpus;
 	int nr_events;
@@ -858,9 +896,13 @@ static void check_event(struct tc_env *env, const struct tc_case *c, __u64 t0, _
 		      (unsigned long long)t0, (unsigned long long)t1, (unsigned long long)e->ts_ns);
 	ASSERT_EQ(res, e->netns_cookie, 0, "event netns_cookie");
 	ASSERT_EQ(res, e->ifindex, LOOPBACK_IFINDEX, "event ifindex");
-	ASSERT_EQ(res, e->hook, EG_HOOK_TC_EGRESS, "event hook");
+	ASSERT_ENUM(res, e->hook, env->hook == HOOK_XDP ? EG_HOOK_XDP : EG_HOOK_TC_EGRESS, "EG_HOOK_",
+		    "event hook");
 	ASSERT_EQ(res, e->pad, 0, "event pad");
-	/* No process sent these frames: the owner must be all zero, never stale bytes. */
+	/*
+	 * No process sent these frames: the owner must be all zero, never stale
+	 * bytes. At XDP there is no socket: always zero.
+	 */
 	ASSERT_EQ(res, e->owner.pid, 0, "event owner pid");
 	ASSERT_EQ(res, e->owner.tid, 0, "event owner tid");
 	ASSERT_EQ(res, e->owner.cgroup_id, 0, "event owner cgroup_id");
@@ -928,13 +970,39 @@ static __u64 now_ns(void)
 	return (__u64)ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* Run one case; true when it passed. */
+/* The XDP return code that stands for a TC one; -1 when none does. */
+static int xdp_ret_of(int tc_ret)
+{
+	switch (tc_ret) {
+	case TC_ACT_UNSPEC:
+		return XDP_PASS;
+	case TC_ACT_SHOT:
+		return XDP_DROP;
+	case TC_ACT_REDIRECT:
+		return XDP_TX; /* the reset or the DNS answer goes back where it came from */
+	}
+	return -1;
+}
+
+static const struct xdp_differ *xdp_differ_of(const char *name)
+{
+	const struct xdp_differ *x;
+
+	for (x = xdp_differs; x->name; x++) {
+		if (!strcmp(x->name, name))
+			return x;
+	}
+	return NULL;
+}
+
+/* Run one case through the hook's program; true when it passed. */
 static bool run_case(struct tc_env *env, const struct tc_case *c)
 {
 	static struct tc_result res;
+	const struct xdp_differ *x = NULL;
 	__u8 out[MAX_FRAME];
 	__u64 t0, t1;
-	int err;
+	int err, prog, want;
 	LIBBPF_OPTS(bpf_test_run_opts, topts,
 		.data_in = c->in,
 		.data_size_in = c->in_len,
@@ -947,21 +1015,36 @@ static bool run_case(struct tc_env *env, const struct tc_case *c)
 	err = install(env, c);
 	if (!ASSERT_OK(&res, err, "installing the policy"))
 		goto report;
+	if (env->hook == HOOK_XDP) {
+		prog = bpf_program__fd(env->xdp->progs.eg_xdp_guard);
+		x = xdp_differ_of(c->name);
+		want = x ? x->ret : xdp_ret_of(c->ret);
+		if (want < 0) {
+			failf(&res, "return code %s has no XDP counterpart (list the case in xdp_differs)",
+			      eg_name_of("TC_ACT_", c->ret, 0));
+			goto report;
+		}
+	} else {
+		prog = bpf_program__fd(env->skel->progs.eg_tc_egress);
+		want = c->ret;
+	}
 	t0 = now_ns();
-	err = bpf_prog_test_run_opts(bpf_program__fd(env->skel->progs.eg_tc_egress), &topts);
+	err = bpf_prog_test_run_opts(prog, &topts);
 	t1 = now_ns();
 	if (!ASSERT_OK(&res, err ? -errno : 0, "BPF_PROG_TEST_RUN"))
 		goto report;
-	ASSERT_ENUM(&res, (int)topts.retval, c->ret, "TC_ACT_", "return code");
+	ASSERT_ENUM(&res, (int)topts.retval, want, env->hook == HOOK_XDP ? "XDP_" : "TC_ACT_",
+		    "return code");
 	check_output(c, out, topts.data_size_out, &res);
 	check_counters(env, c, &res);
 	check_rule_stats(env, c, &res);
 	check_event(env, c, t0, t1, &res);
 report:
 	if (res.nr_fail)
-		printf("FAIL %s [set %d]: %s\n", c->name, env->set, res.msg);
+		printf("FAIL %s [%s, set %d]: %s\n", c->name, hook_names[env->hook], env->set, res.msg);
 	else
-		printf("PASS %s [set %d]\n", c->name, env->set);
+		printf("PASS %s [%s, set %d]%s%s\n", c->name, hook_names[env->hook], env->set,
+		       x ? " differs by design: " : "", x ? x->why : "");
 	return !res.nr_fail;
 }
 
@@ -996,12 +1079,89 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 	return 0;
 }
 
+/* Private maps: never reuse or create pins under /sys/fs/bpf. */
+static int unpin_all(struct bpf_object *obj)
+{
+	struct bpf_map *map;
+	int err;
+
+	bpf_object__for_each_map(map, obj) {
+		err = bpf_map__set_pin_path(map, NULL);
+		if (err) {
+			pr_err("unpinning map %s: %s", bpf_map__name(map), strerror(-err));
+			return err;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The XDP build on the TC build's maps, as egressd has the two share them
+ * through the pins; a map the two declare differently fails here, as its
+ * pin would fail egressd.
+ */
+static int load_xdp(struct tc_env *env)
+{
+	struct bpf_map *map, *tc;
+	const char *name;
+	int err;
+
+	env->xdp = guard__open();
+	if (!env->xdp) {
+		err = -errno;
+		pr_err("opening the XDP object failed: %s", strerror(-err));
+		return err;
+	}
+	err = unpin_all(env->xdp->obj);
+	if (err)
+		return err;
+	bpf_object__for_each_map(map, env->xdp->obj) {
+		if (bpf_map__is_internal(map))
+			continue; /* its own .rodata and .bss */
+		name = bpf_map__name(map);
+		tc = bpf_object__find_map_by_name(env->skel->obj, name);
+		if (!tc) {
+			pr_err("map %s of the XDP object is not in the TC object", name);
+			return -ENOENT;
+		}
+		if (bpf_map__type(map) != bpf_map__type(tc) ||
+		    bpf_map__key_size(map) != bpf_map__key_size(tc) ||
+		    bpf_map__value_size(map) != bpf_map__value_size(tc) ||
+		    bpf_map__max_entries(map) != bpf_map__max_entries(tc) ||
+		    bpf_map__map_flags(map) != bpf_map__map_flags(tc)) {
+			pr_err("map %s is declared differently in the TC and XDP objects", name);
+			return -EINVAL;
+		}
+		err = bpf_map__reuse_fd(map, bpf_map__fd(tc));
+		if (err) {
+			pr_err("sharing map %s with the XDP object: %s", name, strerror(-err));
+			return err;
+		}
+	}
+	err = guard__load(env->xdp);
+	if (err)
+		pr_err("loading the XDP object failed: %s", strerror(-err));
+	return err;
+}
+
+/* Flow and learned state left by the pass before would be taken for this one's. */
+static int clear_state(struct tc_env *env)
+{
+	struct egress *skel = env->skel;
+	int err;
+
+	err = map_clear(skel->maps.eg_flows) ?: map_clear(skel->maps.eg_collect) ?:
+	      map_clear(skel->maps.eg_learned);
+	if (err)
+		pr_err("clearing flow and learned state: %s", strerror(-err));
+	return err;
+}
+
 int main(int argc, char **argv)
 {
-	int passed = 0, failed = 0, ret = 2, err, lineno = 0;
+	int passed[HOOK_MAX] = {}, failed[HOOK_MAX] = {}, ret = 2, err, lineno, pass;
 	struct tc_env env = {};
 	struct tc_case *c = NULL;
-	struct bpf_map *map;
 	char *line = NULL, msg[256];
 	size_t cap = 0;
 	FILE *f = NULL;
@@ -1039,58 +1199,62 @@ int main(int argc, char **argv)
 		pr_err("opening the BPF object failed: %s", strerror(errno));
 		goto cleanup;
 	}
-	/* Private maps: never reuse or create pins under /sys/fs/bpf. */
-	bpf_object__for_each_map(map, env.skel->obj) {
-		err = bpf_map__set_pin_path(map, NULL);
-		if (err) {
-			pr_err("unpinning map %s: %s", bpf_map__name(map), strerror(-err));
-			goto cleanup;
-		}
-	}
+	if (unpin_all(env.skel->obj))
+		goto cleanup;
 	err = egress__load(env.skel);
 	if (err) {
 		pr_err("loading the BPF object failed: %s (are you root?)", strerror(-err));
 		goto cleanup;
 	}
+	if (load_xdp(&env))
+		goto cleanup;
 	env.rb = ring_buffer__new(bpf_map__fd(env.skel->maps.eg_events), on_event, &env, NULL);
 	if (!env.rb) {
 		pr_err("ring buffer on eg_events: %s", strerror(errno));
 		goto cleanup;
 	}
 
-	/* Every case runs against both rule sets, as eg_config.active picks them. */
-next_set:
-	while (getline(&line, &cap, f) > 0) {
-		lineno++;
-		if (line[strspn(line, " \t\n")] == '\0' || line[0] == '#')
-			continue;
-		if (parse_case(line, c, msg, sizeof(msg))) {
-			pr_err("%s:%d: %s", argv[1], lineno, msg);
+	/*
+	 * Every case runs against both rule sets, as eg_config.active picks
+	 * them, and through both hooks; a pass starts without flow state.
+	 */
+	for (pass = 0; pass < 2 * HOOK_MAX; pass++) {
+		env.set = pass / HOOK_MAX;
+		env.hook = pass % HOOK_MAX;
+		if (clear_state(&env))
+			goto cleanup;
+		rewind(f);
+		lineno = 0;
+		while (getline(&line, &cap, f) > 0) {
+			lineno++;
+			if (line[strspn(line, " \t\n")] == '\0' || line[0] == '#')
+				continue;
+			if (parse_case(line, c, msg, sizeof(msg))) {
+				pr_err("%s:%d: %s", argv[1], lineno, msg);
+				goto cleanup;
+			}
+			if (run_case(&env, c))
+				passed[env.hook]++;
+			else
+				failed[env.hook]++;
+		}
+		if (ferror(f)) {
+			pr_err("reading %s: %s", argv[1], strerror(errno));
 			goto cleanup;
 		}
-		if (run_case(&env, c))
-			passed++;
-		else
-			failed++;
 	}
-	if (ferror(f)) {
-		pr_err("reading %s: %s", argv[1], strerror(errno));
-		goto cleanup;
-	}
-	if (env.set == 0) {
-		env.set = 1;
-		lineno = 0;
-		rewind(f);
-		goto next_set;
-	}
-	if (!passed && !failed) {
+	if (!passed[HOOK_TC] && !failed[HOOK_TC]) {
 		pr_err("%s holds no test case", argv[1]);
 		goto cleanup;
 	}
-	printf("%d passed, %d failed\n", passed, failed);
-	ret = failed ? 1 : 0;
+	for (pass = 0; pass < HOOK_MAX; pass++)
+		printf("%s: %d passed, %d failed\n", hook_names[pass], passed[pass], failed[pass]);
+	printf("%d passed, %d failed\n", passed[HOOK_TC] + passed[HOOK_XDP],
+	       failed[HOOK_TC] + failed[HOOK_XDP]);
+	ret = failed[HOOK_TC] || failed[HOOK_XDP] ? 1 : 0;
 cleanup:
 	ring_buffer__free(env.rb);
+	guard__destroy(env.xdp);
 	egress__destroy(env.skel);
 	free(line);
 	free(c);

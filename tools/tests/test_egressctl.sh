@@ -224,7 +224,7 @@ usage_error "mutually exclusive" detach --pid 1 --netns blue eth0
 usage_error "--pid: '0' is not a positive integer" attach --pid 0 eth0
 usage_error "--pid: '12x' is not a positive integer" attach --pid 12x eth0
 usage_error "--netns: 'a/b' must not contain '/'" attach --netns a/b eth0
-usage_error "--hook: 'xdp' is not one of auto, tcx, tc" attach --hook xdp eth0
+usage_error "--hook: 'ebpf' is not one of auto, tcx, tc, xdp" attach --hook ebpf eth0
 usage_error "longer than 15" attach abcdefghijklmnop
 usage_error "must not contain '/'" attach eth/0
 usage_error "whitespace" attach "eth 0"
