@@ -297,28 +297,40 @@ static int cmd_detach(struct req *q)
 	return 0;
 }
 
+/* comment= checked as the policy file checks it, copied into dst. */
+static int req_comment(struct req *q, const char *comment, char *dst)
+{
+	if (!comment)
+		return 0;
+	if (eg_comment_check(comment, q->err, sizeof(q->err)))
+		return -EINVAL;
+	strcpy(dst, comment);
+	return 0;
+}
+
+static int rule_added(struct req *q, __u32 id, int act, const char *what)
+{
+	pr_info("rule %u: %s %s (runtime)", id, eg_action_name(act), what);
+	eg_buf_printf(&q->out, "rule %u: %s %s\n", id, eg_action_name(act), what);
+	return 0;
+}
+
 static int cmd_rule_name(struct req *q, int act, const char *name, const char *comment)
 {
-	struct eg_nrule r = {};
-	char s[EG_NAME_BUF + 8];
+	struct eg_nrule r = { .action = act };
+	char s[EG_NAME_BUF + 16];
 	__u32 id;
 	int err;
 
 	if (eg_name_parse(name, &r.pat, q->err, sizeof(q->err)))
 		return -EINVAL;
-	if (comment) {
-		if (eg_comment_check(comment, q->err, sizeof(q->err)))
-			return -EINVAL;
-		strcpy(r.comment, comment);
-	}
-	r.action = act;
-	err = eg_rules_set_name(&q->D->R, &q->D->L, &r, &id, q->err, sizeof(q->err));
+	err = req_comment(q, comment, r.comment) ?:
+	      eg_rules_set_name(&q->D->R, &q->D->L, &r, &id, q->err, sizeof(q->err));
 	if (err)
 		return err;
-	eg_name_format(&r.pat, s, sizeof(s));
-	pr_info("rule %u: %s name %s (runtime)", id, eg_action_name(act), s);
-	eg_buf_printf(&q->out, "rule %u: %s name %s\n", id, eg_action_name(act), s);
-	return 0;
+	memcpy(s, "name ", 5);
+	eg_name_format(&r.pat, s + 5, sizeof(s) - 5);
+	return rule_added(q, id, act, s);
 }
 
 static int cmd_rule(struct req *q)
@@ -340,19 +352,13 @@ static int cmd_rule(struct req *q)
 		return fail(q, -EINVAL, "missing prefix= or name=");
 	if (eg_prefix_parse(prefix, &r.pfx, q->err, sizeof(q->err)))
 		return -EINVAL;
-	if (comment) {
-		if (eg_comment_check(comment, q->err, sizeof(q->err)))
-			return -EINVAL;
-		strcpy(r.comment, comment);
-	}
 	r.action = act;
-	err = eg_rules_set(&q->D->R, &q->D->L, &r, &id, q->err, sizeof(q->err));
+	err = req_comment(q, comment, r.comment) ?:
+	      eg_rules_set(&q->D->R, &q->D->L, &r, &id, q->err, sizeof(q->err));
 	if (err)
 		return err;
 	eg_prefix_format(&r.pfx, s, sizeof(s));
-	pr_info("rule %u: %s %s (runtime)", id, action, s);
-	eg_buf_printf(&q->out, "rule %u: %s %s\n", id, action, s);
-	return 0;
+	return rule_added(q, id, act, s);
 }
 
 static int cmd_unblock_name(struct req *q, const char *name)
