@@ -158,3 +158,23 @@ wait_event() {
 	done
 	fail "no event matching '$1' in the event log"
 }
+
+# A resolver in the upstream namespace that knows the test's names.
+serve_dns() {
+	bg in_up dnsmasq --keep-in-foreground --no-resolv --no-hosts --bind-interfaces \
+		--listen-address=192.0.2.1 --listen-address=2001:db8:2::1 --port=53 \
+		--pid-file="$T_DIR/dnsmasq.pid" --log-facility=- \
+		--address=/github.com/198.51.100.10 --address=/notgithub.com/203.0.113.10 \
+		--address=/artifacts.example/203.0.113.10 --address=/api.internal.example/203.0.113.10 \
+		--address=/internal.example/198.51.100.10 >"$T_DIR/dnsmasq.log" 2>&1
+	for _ in $(seq 50); do
+		in_up dig +short +tries=1 +time=1 @192.0.2.1 artifacts.example 2>/dev/null | grep -q . && return 0
+		sleep 0.1
+	done
+	fail "dnsmasq did not start: $(cat "$T_DIR/dnsmasq.log")"
+}
+
+# dig from the deploy namespace: prints the status (NOERROR, REFUSED, ...) and the answer.
+dep_dig() {
+	in_dep dig +tries=1 +time=3 @192.0.2.1 "$@" 2>&1 | awk '/status:/ {gsub(",", "", $6); s=$6} /^[^;].*\tIN\tA\t/ {a=$5} END {print s, a}'
+}

@@ -18,11 +18,17 @@ say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 topo_up || exit 1
 serve_http 203.0.113.10 8080 || exit 1
 serve_http 198.51.100.10 443 || exit 1
+serve_dns || exit 1
+# The deploy namespace resolves through the test resolver (ip netns exec reads this).
+mkdir -p "/etc/netns/$NS_DEP"
+echo "nameserver 192.0.2.1" >"/etc/netns/$NS_DEP/resolv.conf"
+trap 'rm -rf "/etc/netns/$NS_DEP"; topo_down' EXIT
 
-say "policy: the deploy may not reach the code host (198.51.100.0/24)"
+say "policy: the deploy may reach neither the code host's addresses nor its name"
 POLICY="mode enforce
 default allow
 block 198.51.100.0/24   # code host
+block name github.com   # code host, by name
 attach netns $NS_DEP dev veth0"
 echo "$POLICY"
 egressd_start "$POLICY" || { cat "$T_DIR/egressd.log"; exit 1; }
@@ -39,12 +45,19 @@ if curl -sS --max-time 10 -o /dev/null http://198.51.100.10:443/; then
 else
 	echo "deploy: code host unreachable after $(( ($(date +%s%N) - start) / 1000000 )) ms; continuing without it"
 fi
+echo "deploy: downloading a tool release from github.com"
+start=$(date +%s%N)
+if curl -sS --max-time 10 -o /dev/null https://github.com/tool/releases/latest; then
+	echo "deploy: github.com answered"
+else
+	echo "deploy: github.com refused after $(( ($(date +%s%N) - start) / 1000000 )) ms; using the cached tool"
+fi
 echo "deploy: done"
 SCRIPT
 chmod +x "$T_DIR/deploy.sh"
 
 say "running the deploy script in namespace $NS_DEP"
-in_dep "$T_DIR/deploy.sh"
+ip netns exec "$NS_DEP" "$T_DIR/deploy.sh"
 rc=$?
 
 sleep 0.2
