@@ -26,7 +26,7 @@ CTL_OBJS := $(CTL_SRCS:%.c=$(BUILD)/%.o)
 
 BINS := $(BUILD)/egressd $(BUILD)/egressctl
 UNIT_BINS := $(BUILD)/tests/tc_unit $(BUILD)/tests/test_policy $(BUILD)/tests/test_netlink \
-	     $(BUILD)/tests/test_ctl $(BUILD)/tests/tc_attach_drv
+	     $(BUILD)/tests/test_ctl $(BUILD)/tests/tc_attach_drv $(BUILD)/tests/tc_user
 
 .PHONY: all test unit netns-test demo install clean deps
 all: $(BINS) $(UNIT_BINS)
@@ -67,6 +67,14 @@ $(BUILD)/tests/tc_unit: $(BUILD)/tc/tests/tc_unit.o $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_BPF)
+
+# The differential runner: eg_guard() compiled for user space from the same
+# headers (eg/user.h). clang, as for fuzz_l7: gcc warns on the BPF-only
+# `#pragma unroll` of the parsers.
+$(BUILD)/tests/tc_user: tc/tests/tc_user.c $(LIB_OBJS) include/egressgate.h $(wildcard include/eg/*.h)
+	@mkdir -p $(dir $@)
+	$(call msg,CLANG,$@)
+	$(Q)$(CLANG) $(CFLAGS) -o $@ $(filter %.c %.o,$^)
 
 $(BUILD)/tests/test_policy: $(BUILD)/agent/tests/test_policy.o $(BUILD)/agent/policy.o $(LIB_OBJS)
 	@mkdir -p $(dir $@)

@@ -19,32 +19,16 @@
 #include "eg/l7.h"
 #include "eg/learn.h"
 
-static struct eg_scratch scratch;
-static struct eg_stream_scratch stream;
-static struct eg_config cfg;
-static __u64 stats[EG_S_MAX + 64], reasons[EG_R_MAX + 64];
 static struct eg_name_val name_val;
-static __u8 dns_port_one = 1;
 
 /*
- * Maps as the harness answers them: the scratch and config entries, counters
- * that absorb increments, and a name table in which every name "matches" one
- * rule out of 16 (by hash), so the rule paths run too.
+ * Maps are eg/user.h's emulation, registered once from the map structs, so
+ * flow state, learned addresses and counters behave as in the kernel; the
+ * name tables are answered here instead: every name "matches" one rule out
+ * of 16 (by hash), so the rule paths run too.
  */
-void *eg_user_map_lookup(void *map, const void *key)
+static void *names_hook(void *map, const void *key)
 {
-	if (map == &eg_scratch)
-		return &scratch;
-	if (map == &eg_stream_scratch)
-		return &stream;
-	if (map == &eg_config)
-		return &cfg;
-	if (map == &eg_stats)
-		return *(const __u32 *)key < EG_S_MAX ? &stats[*(const __u32 *)key] : NULL;
-	if (map == &eg_reasons)
-		return *(const __u32 *)key < EG_R_MAX ? &reasons[*(const __u32 *)key] : NULL;
-	if (map == &eg_dns_ports)
-		return *(const __u16 *)key == 5353 ? &dns_port_one : NULL;
 	if (map == &eg_names_0 || map == &eg_names_1) {
 		const struct eg_name_key *k = key;
 
@@ -60,6 +44,22 @@ void *eg_user_map_lookup(void *map, const void *key)
 	return NULL;
 }
 
+static void maps_init(void)
+{
+	static bool done;
+	__u16 port = 5353;
+	__u8 one = 1;
+
+	if (done)
+		return;
+	done = true;
+	/* Not in assert(): registering is no check, NDEBUG must not drop it. */
+	if (EG_USER_REGISTER_MAPS() ||
+	    bpf_map_update_elem(&eg_dns_ports, &port, &one, BPF_NOEXIST))
+		abort();
+	eg_user_set_lookup_hook(names_hook);
+}
+
 static void check_text(const char *s, size_t max)
 {
 	size_t n = strnlen(s, max);
@@ -73,18 +73,30 @@ static void check_text(const char *s, size_t max)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct eg_user_ctx ctx = { .data = data, .len = size };
+	struct eg_user_ctx ctx = { .data = (__u8 *)data, .len = size };
 	struct eg_dns_info dns = {};
 	struct eg_l7 l7 = {};
 	struct eg_pkt p = {};
+	struct eg_scratch *scratch;
+	struct eg_config *cfg;
+	__u32 zero = 0;
 	int err, l4_err, ret;
 
 	if (size > 9000)
 		return 0;
-	cfg.name_seed = 0x9e3779b97f4a7c15ULL;
-	cfg.mode = size & 1;
-	memset(&scratch, 0, sizeof(scratch));
-	memset(&stream, 0, sizeof(stream));
+	maps_init();
+	/* Each input on its own: no flow or learned state from the one before. */
+	eg_user_map_clear(&eg_flows);
+	eg_user_map_clear(&eg_collect);
+	eg_user_map_clear(&eg_learned);
+	eg_user_map_clear(&eg_scratch);
+	eg_user_map_clear(&eg_stream_scratch);
+	eg_user_maps_quiesce();
+	cfg = bpf_map_lookup_elem(&eg_config, &zero);
+	scratch = bpf_map_lookup_elem(&eg_scratch, &zero);
+	assert(cfg && scratch);
+	cfg->name_seed = 0x9e3779b97f4a7c15ULL;
+	cfg->mode = size & 1;
 	err = eg_parse((void *)data, (void *)(data + size), &p, &l4_err);
 	if (err == EG_NOT_IP || err < 0)
 		return 0;
@@ -92,14 +104,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	assert(p.l3_off <= size);
 	if (p.l4_ok)
 		assert(p.l4_off <= size);
-	ret = eg_l7_judge(&ctx, &cfg, &p, &scratch, &l7, &dns);
+	ret = eg_l7_judge(&ctx, cfg, &p, scratch, &l7, &dns);
 	assert(ret <= 0 && ret > -EG_R_MAX - 64);
 	if (!ret && l7.name_src)
-		check_text(scratch.best, sizeof(scratch.best));
+		check_text(scratch->best, sizeof(scratch->best));
 	if (l7.hit.rule_id)
 		assert(l7.hit.rule_id == 7);
 	/* The answer reader sees every UDP payload too. */
 	if (p.l4_ok && p.l4proto == IPPROTO_UDP && p.l4_len >= 8 && p.l4_off + 8 <= size)
-		eg_learn_answer(&ctx, &cfg, &scratch, p.l4_off + 8, p.l4_len - 8);
+		eg_learn_answer(&ctx, cfg, scratch, p.l4_off + 8, p.l4_len - 8);
 	return 0;
 }

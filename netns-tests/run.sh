@@ -67,6 +67,7 @@ UNITS=(
 	"unit/netlink:build/tests/test_netlink"
 	"unit/egressctl:tools/tests/test_egressctl.sh build/egressctl"
 	"bpf/tc_unit:tc/tests/run_unit.sh build/tests/tc_unit"
+	"bpf/differential:tc/tests/run_user.sh build/tests/tc_user"
 	"attach/tc_attach:agent/tests/test_tc_attach.sh build/tests/tc_attach_drv"
 	"fuzz/regress:make -s fuzz-regress"
 )

@@ -163,7 +163,7 @@ static __always_inline void eg_dns_answer_hdr(__u8 *hdr, __u8 rcode)
 	hdr[10] = hdr[11] = 0;           /* ARCOUNT: the EDNS OPT record goes too */
 }
 
-#if defined(EG_CTX_TC) || defined(EG_CTX_XDP)
+#if defined(EG_CTX_TC) || defined(EG_CTX_XDP) || defined(EG_CTX_USER)
 /*
  * Turn the query into its answer in place: swapped addresses and ports,
  * the question section kept, everything after it cut. 0 or an error.
@@ -268,7 +268,7 @@ static __always_inline int eg_dns_refuse(struct eg_ctx *ctx, const struct eg_con
 		err = eg_set_len(ctx, msg_off + qend);
 	return err;
 }
-#endif /* EG_CTX_TC || EG_CTX_XDP */
+#endif /* EG_CTX_TC || EG_CTX_XDP || EG_CTX_USER */
 
 #if defined(EG_CTX_TC)
 /* The name tc/egress.bpf.c calls it by. */

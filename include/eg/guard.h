@@ -27,6 +27,11 @@
 #define eg_answer_rst(ctx, p) eg_reject_xdp(ctx, p)
 #define eg_answer_dns(ctx, cfg, p, dns, s) eg_dns_refuse_xdp(ctx, cfg, p, dns, s)
 #define eg_send_back(ctx) XDP_TX
+#elif defined(EG_CTX_USER)
+/* User space (eg/user.h) stands for TC: the frame is rewritten in the harness's buffer. */
+#define eg_answer_rst(ctx, p) eg_reject(ctx, p)
+#define eg_answer_dns(ctx, cfg, p, dns, s) eg_dns_refuse(ctx, cfg, p, dns, s)
+#define eg_send_back(ctx) TC_ACT_REDIRECT
 #endif
 
 static __always_inline int eg_guard(struct eg_ctx *ctx)

@@ -201,9 +201,41 @@ static __always_inline int eg_set_len(struct xdp_md *ctx, __u32 len)
 {
 	return bpf_xdp_adjust_tail(ctx, (int)len - (int)bpf_xdp_get_buff_len(ctx));
 }
+#elif defined(EG_CTX_USER)
+/* On the harness's copy of the frame (eg/user.h): what the TC helpers do to an skb. */
+static inline int eg_store_bytes(struct eg_user_ctx *ctx, __u32 off, const void *from, __u32 len)
+{
+	if (!ctx->cap || off > ctx->len || len > ctx->len - off)
+		return -EFAULT;
+	memmove(ctx->data + off, from, len);
+	return 0;
+}
+
+/* Like bpf_skb_adjust_room(BPF_ADJ_ROOM_NET): the bytes after the fixed L3 header go. */
+static inline int eg_cut_l3_extra(struct eg_user_ctx *ctx, const struct eg_pkt *p, __u32 extra)
+{
+	__u32 at = p->l3_off + (p->family == 4 ? sizeof(struct iphdr) : sizeof(struct ipv6hdr));
+
+	if (!ctx->cap || at > ctx->len || extra > ctx->len - at)
+		return -EFAULT;
+	memmove(ctx->data + at, ctx->data + at + extra, ctx->len - at - extra);
+	ctx->len -= extra;
+	return 0;
+}
+
+/* Like bpf_skb_change_tail(): trims, or grows with zeroes within the buffer. */
+static inline int eg_set_len(struct eg_user_ctx *ctx, __u32 len)
+{
+	if (!ctx->cap || len > ctx->cap)
+		return -EINVAL;
+	if (len > ctx->len)
+		memset(ctx->data + ctx->len, 0, len - ctx->len);
+	ctx->len = len;
+	return 0;
+}
 #endif
 
-#if defined(EG_CTX_TC) || defined(EG_CTX_XDP)
+#if defined(EG_CTX_TC) || defined(EG_CTX_XDP) || defined(EG_CTX_USER)
 /* Rewrite the frame into the reset; 0 or a negative error. */
 static __always_inline int eg_reject(struct eg_ctx *ctx, const struct eg_pkt *p)
 {

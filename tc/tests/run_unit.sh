@@ -3,11 +3,12 @@
 # Unit tests of the TC classifier: every tc/tests/gen_fixtures*.py writes its
 # scapy fixtures, the files are joined, and tc_unit feeds them all through
 # BPF_PROG_TEST_RUN in one run. Needs root (or CAP_BPF + CAP_NET_ADMIN).
-# Usage: run_unit.sh path/to/tc_unit      exit status: tc_unit's
+# Any runner of the fixture format will do: run_user.sh hands it tc_user.
+# Usage: run_unit.sh path/to/RUNNER      exit status: the runner's
 set -u
 
 here=$(cd "$(dirname "$0")" && pwd)
-bin=${1:?usage: $0 path/to/tc_unit}
+bin=${1:?usage: $0 path/to/tc_unit (or another runner of the fixtures)}
 # scapy is installed for the system interpreter, not for any python3 on PATH.
 python=${EG_PYTHON:-/usr/bin/python3}
 
@@ -29,6 +30,6 @@ for gen in "${gens[@]}"; do
 		echo "run_unit.sh: $(basename "$gen") failed with $python (is python3-scapy installed?)" >&2
 		exit 2
 	fi
-	cat "$out" >>"$tmp/tc_unit.fixtures" || exit 2
+	cat "$out" >>"$tmp/all.fixtures" || exit 2
 done
-"$bin" "$tmp/tc_unit.fixtures"
+"$bin" "$tmp/all.fixtures"
