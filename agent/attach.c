@@ -108,7 +108,7 @@ static int tcx_attach(struct att_job *j)
 		ret = -errno;
 		bpf_link_detach(fd);
 		close(fd);
-		snprintf(j->err, j->errlen, "cannot pin the tcx link at %s: %s", path,
+		snprintf(j->err, j->errlen, "cannot pin the link at %s: %s", path,
 			 strerror(-ret));
 		return ret;
 	}
@@ -131,7 +131,7 @@ static int tcx_detach(struct att_job *j)
 	close(fd);
 	unlink(path);
 	if (ret)
-		snprintf(j->err, j->errlen, "detaching the tcx link on %s: %s", j->a->where.dev,
+		snprintf(j->err, j->errlen, "detaching the link on %s: %s", j->a->where.dev,
 			 strerror(-ret));
 	return ret;
 }
@@ -155,7 +155,7 @@ static int tcx_adopt(struct att_job *j)
 	}
 	if (bpf_link_update(fd, j->a->hook == EG_ATT_XDP ? j->L->xdp_fd : j->L->prog_fd, NULL)) {
 		ret = -errno;
-		snprintf(j->err, j->errlen, "updating the tcx link on %s: %s", j->a->where.dev,
+		snprintf(j->err, j->errlen, "updating the link on %s: %s", j->a->where.dev,
 			 strerror(-ret));
 	}
 	close(fd);
@@ -404,6 +404,12 @@ int eg_attach(struct eg_loader *L, const struct eg_target *t, struct eg_attachme
 
 	memset(a, 0, sizeof(*a));
 	a->t = *t;
+	if (t->hook == EG_HOOKP_XDP && !L->feat.xdp) {
+		snprintf(err, errlen, "the XDP guard is not loaded on this kernel (%s; needs 5.18); "
+				      "use --hook tcx or tc",
+			 L->feat.kernel);
+		return -EOPNOTSUPP;
+	}
 	if (t->hook == EG_HOOKP_TCX && !L->feat.tcx) {
 		snprintf(err, errlen, "this kernel (%s) has no tcx (needs 6.6); use --hook tc",
 			 L->feat.kernel);

@@ -101,9 +101,10 @@ static int cmd_status(struct req *q)
 	if (!q->json) {
 		eg_buf_printf(b, "egressd: pid %d, up %lds, policy %s, %lu reloads\n", getpid(),
 			      (long)(time(NULL) - D->started), D->config, D->reloads);
-		eg_buf_printf(b, "kernel: %s; tcx %s; clsact available; netns cookies %s; "
-				 "hook auto = %s\n",
+		eg_buf_printf(b, "kernel: %s; tcx %s; clsact available; xdp guard %s; netns cookies "
+				 "%s; hook auto = %s\n",
 			      D->L.feat.kernel, D->L.feat.tcx ? "available" : "not available",
+			      D->L.feat.xdp ? "available" : "not available (needs 5.18)",
 			      D->L.feat.netns_cookie ? "available" : "not available", hook_auto);
 		eg_buf_printf(b, "attribution: %s\n",
 			      D->L.feat.attribution ? "on (cgroup socket hooks)" :
@@ -140,13 +141,14 @@ static int cmd_status(struct req *q)
 	eg_buf_json_str(b, D->config);
 	eg_buf_printf(b, ",\"reloads\":%lu,\"kernel\":", D->reloads);
 	eg_buf_json_str(b, D->L.feat.kernel);
-	eg_buf_printf(b, ",\"features\":{\"tcx\":%s,\"clsact\":true,\"netns_cookie\":%s,\"attribution\":%s},"
+	eg_buf_printf(b, ",\"features\":{\"tcx\":%s,\"clsact\":true,\"netns_cookie\":%s,\"attribution\":%s,\"xdp\":%s},"
 			 "\"hook_auto\":\"%s\",\"mode\":\"%s\",\"default\":\"%s\","
 			 "\"rules\":{\"ipv4\":%zu,\"ipv6\":%zu,\"ipv4_capacity\":%u,"
 			 "\"ipv6_capacity\":%u,\"names\":%zu,\"names_capacity\":%u},"
 			 "\"dns_rcode\":\"%s\",\"quic\":\"%s\",\"attachments\":[",
 		      D->L.feat.tcx ? "true" : "false", D->L.feat.netns_cookie ? "true" : "false",
-		      D->L.feat.attribution ? "true" : "false", hook_auto, mode_name(D->R.mode),
+		      D->L.feat.attribution ? "true" : "false", D->L.feat.xdp ? "true" : "false",
+		      hook_auto, mode_name(D->R.mode),
 		      default_name(D->R.default_action), D->R.n4, D->R.n6, EG_MAX_V4_RULES,
 		      EG_MAX_V6_RULES, D->R.N.n, EG_MAX_NAME_RULES,
 		      D->R.dns_rcode == EG_DNS_NXDOMAIN ? "nxdomain" : "refused",
@@ -207,7 +209,7 @@ static int req_target(struct req *q, struct eg_target *t)
 	if (hook) {
 		t->hook = eg_hook_pref_parse(hook);
 		if (t->hook < 0)
-			return fail(q, -EINVAL, "hook must be auto, tcx or tc");
+			return fail(q, -EINVAL, "hook must be auto, tcx, tc or xdp");
 	}
 	return 0;
 }

@@ -358,24 +358,31 @@ int eg_loader_open(struct eg_loader *L, const char *pin_dir)
 	if (err)
 		goto fail;
 
-	/* The XDP guard: the same core, the same maps. */
+	/*
+	 * The XDP guard: the same core, the same maps. It needs 5.18 (XDP byte
+	 * helpers); where it cannot load, TC guards work on and `hook xdp` says why.
+	 */
+	L->xdp_fd = -1;
 	L->guard = guard__open_opts(&opts);
-	if (!L->guard) {
+	if (L->guard) {
+		L->guard->rodata->eg_has_netns_cookie = 0;
+		bpf_program__set_autoload(L->guard->progs.eg_xdp_bare, false);
+		err = guard__load(L->guard);
+		if (!err) {
+			L->xdp_fd = bpf_program__fd(L->guard->progs.eg_xdp_guard);
+			err = pin_prog(L, L->xdp_fd, EG_XDP_PROG_NAME);
+		}
+	} else {
 		err = -errno;
-		pr_err("cannot open the XDP BPF object: %s", strerror(-err));
-		goto fail;
 	}
-	L->guard->rodata->eg_has_netns_cookie = 0;
-	bpf_program__set_autoload(L->guard->progs.eg_xdp_bare, false);
-	err = guard__load(L->guard);
+	L->feat.xdp = !err;
 	if (err) {
-		pr_err("cannot load the XDP program: %s", strerror(-err));
-		goto fail;
+		pr_warn("the XDP guard is off (%s; it needs Linux 5.18): hook xdp is unavailable, "
+			"tc and tcx work", strerror(-err));
+		guard__destroy(L->guard);
+		L->guard = NULL;
+		L->xdp_fd = -1;
 	}
-	L->xdp_fd = bpf_program__fd(L->guard->progs.eg_xdp_guard);
-	err = pin_prog(L, L->xdp_fd, EG_XDP_PROG_NAME);
-	if (err)
-		goto fail;
 	attrib_open(L, maps_dir);
 	return 0;
 fail:

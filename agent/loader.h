@@ -17,6 +17,7 @@ struct guard;
 struct eg_features {
 	bool tcx;          /* tcx links (kernel 6.6+) */
 	bool netns_cookie; /* bpf_get_netns_cookie() from TC programs */
+	bool xdp;          /* the XDP guard loaded (Linux 5.18+) */
 	bool attribution;  /* events name the sending process: socket hooks attached */
 	char kernel[65];
 };

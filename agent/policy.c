@@ -9,7 +9,7 @@
  *   dns-port PORT
  *   quic block|allow
  *   learn-ttl MIN MAX   (seconds a learned address lives, whatever the answer says)
- *   attach [netns NAME | pid PID] dev DEV [hook auto|tcx|tc]
+ *   attach [netns NAME|PATTERN | pid PID] dev DEV [hook auto|tcx|tc|xdp]
  */
 #include <ctype.h>
 #include <errno.h>
