@@ -81,7 +81,7 @@ static int tcx_attach(struct att_job *j)
 		 * namespace's veth therefore runs generic XDP; a gateway's
 		 * device tries native first.
 		 */
-		bool veth_side = a->t.kind != EG_TGT_HOST;
+		bool veth_side = a->t.kind != EG_TGT_HOST || eg_is_veth_here(a->where.dev);
 		LIBBPF_OPTS(bpf_link_create_opts, opts,
 			    .flags = veth_side ? XDP_FLAGS_SKB_MODE : XDP_FLAGS_DRV_MODE);
 

@@ -179,6 +179,13 @@ static bool peer_in(const struct eg_target *ns, const struct link_q *self, struc
 	return true;
 }
 
+bool eg_is_veth_here(const char *dev)
+{
+	struct link_q q = { .name = dev, .link_nsid = -1 };
+
+	return !query_link(&q) && q.found && !strcmp(q.kind, "veth");
+}
+
 int eg_veth_peer(const struct eg_target *t, struct eg_target *peer, char *err, size_t errlen)
 {
 	struct link_q self = { .name = t->dev, .link_nsid = -1 };

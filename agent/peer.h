@@ -15,4 +15,7 @@
  */
 int eg_veth_peer(const struct eg_target *t, struct eg_target *peer, char *err, size_t errlen);
 
+/* Is dev, in the calling thread's namespace, a veth? */
+bool eg_is_veth_here(const char *dev);
+
 #endif
