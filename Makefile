@@ -63,7 +63,7 @@ $(BUILD)/egressctl: $(CTL_OBJS) $(LIB_OBJS)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^
 
-$(BUILD)/tests/tc_unit: $(BUILD)/tc/tests/tc_unit.o $(LIB_OBJS)
+$(BUILD)/tests/tc_unit: $(BUILD)/tc/tests/tc_unit.o $(BUILD)/tc/tests/fixture.o $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_BPF)
@@ -71,7 +71,8 @@ $(BUILD)/tests/tc_unit: $(BUILD)/tc/tests/tc_unit.o $(LIB_OBJS)
 # The differential runner: eg_guard() compiled for user space from the same
 # headers (eg/user.h). clang, as for fuzz_l7: gcc warns on the BPF-only
 # `#pragma unroll` of the parsers.
-$(BUILD)/tests/tc_user: tc/tests/tc_user.c $(LIB_OBJS) include/egressgate.h $(wildcard include/eg/*.h)
+$(BUILD)/tests/tc_user: tc/tests/tc_user.c tc/tests/fixture.c tc/tests/fixture.h $(LIB_OBJS) \
+		       include/egressgate.h $(wildcard include/eg/*.h)
 	@mkdir -p $(dir $@)
 	$(call msg,CLANG,$@)
 	$(Q)$(CLANG) $(CFLAGS) -o $@ $(filter %.c %.o,$^)
