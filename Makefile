@@ -18,7 +18,7 @@ AGENT_SRCS := agent/main.c agent/loader.c agent/policy.c agent/rules.c agent/att
 	      agent/netns.c agent/netlink.c agent/tc_attach.c agent/events.c agent/control.c \
 	      agent/state.c agent/format.c agent/reconcile.c agent/names.c agent/learned.c agent/peer.c \
 	      agent/metrics.c
-CTL_SRCS := tools/egressctl.c
+CTL_SRCS := tools/egressctl.c tools/run.c tools/run_summary.c
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 AGENT_OBJS := $(AGENT_SRCS:%.c=$(BUILD)/%.o)

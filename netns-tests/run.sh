@@ -109,7 +109,7 @@ for t in $(declare -F | awk '{print $3}' | grep '^test_' | sort); do
 done
 
 # Nothing a test created may survive it.
-left=$(ip netns list 2>/dev/null | grep -c "^egt-[a-z]*-$$-" || true)
+left=$(ip netns list 2>/dev/null | grep -c "^egt-[a-z]*-$$-\|^egr-" || true)
 if [ "$left" != 0 ]; then
 	echo "FAIL cleanup: $left test namespaces left behind"
 	FAILED=$((FAILED + 1))

@@ -4,7 +4,7 @@
 set -e
 PKGS="gcc make clang llvm libbpf-dev libelf-dev zlib1g-dev libmnl-dev bpftool
       iproute2 util-linux procps iputils-ping curl python3 python3-scapy
-      linux-libc-dev pkg-config dnsmasq-base bind9-dnsutils openssl libclang-rt-14-dev"
+      linux-libc-dev pkg-config dnsmasq-base bind9-dnsutils openssl libclang-rt-14-dev nftables"
 missing=
 for p in $PKGS; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||

@@ -25,6 +25,7 @@
 #include "addr.h"
 #include "name.h"
 #include "ctl.h"
+#include "run.h"
 
 #ifndef EG_VERSION
 #define EG_VERSION "0.1"
@@ -829,6 +830,12 @@ static int cmd_events(const struct cmd *c, int argc, char **argv)
 
 static int cmd_help(const struct cmd *c, int argc, char **argv);
 
+/* run: its own options and exit codes (tools/run.c). */
+static int cmd_run(const struct cmd *c, int argc, char **argv)
+{
+	return eg_run(sock_path, argc, argv);
+}
+
 static const char *const mode_values[] = { "enforce", "monitor", NULL };
 static const char *const default_values[] = { "allow", "deny", NULL };
 
@@ -891,6 +898,7 @@ static const struct cmd cmds[] = {
 	  mode_values },
 	{ "default", cmd_value, "allow|deny", "Set the verdict for traffic that matches no rule.",
 	  "Options:\n", default_values },
+	{ "run", cmd_run, EG_RUN_SYNOPSIS, EG_RUN_SUMMARY, eg_run_help },
 	{ "reload", cmd_plain, "", "Reload the policy file and apply it.", "Options:\n" },
 	{ "help", cmd_help, "[COMMAND]", "Show help for egressctl or one command.", "Options:\n" },
 };

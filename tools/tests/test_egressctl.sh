@@ -226,6 +226,10 @@ usage_error "--pid: '12x' is not a positive integer" attach --pid 12x eth0
 usage_error "--netns: 'a/b' must not contain '/'" attach --netns a/b eth0
 usage_error "--hook: 'ebpf' is not one of auto, tcx, tc, xdp" attach --hook ebpf eth0
 usage_error "longer than 15" attach abcdefghijklmnop
+usage_error "--policy is not supported yet" run --policy p.txt -- true
+usage_error "missing the command to run" run --monitor
+usage_error "--dns: 'x' is not an IPv4 address" run --dns x -- true
+usage_error "unknown option" run --bogus -- true
 usage_error "must not contain '/'" attach eth/0
 usage_error "whitespace" attach "eth 0"
 usage_error "missing the interface" attach
