@@ -72,3 +72,18 @@ PYEOF
 	ctl status --json | $PY -c 'import json,sys; s=json.load(sys.stdin); assert s["counters"]["drop"] + s["counters"]["reject"] >= 8, s["counters"]' ||
 		fail "the guard did not count them" || return 1
 }
+
+# Gateway mode: the guard on a host's ingress device judges what arrives there
+# for it to forward (here the upstream namespace is that host).
+test_xdp_gateway_ingress() {
+	serve_http 198.51.100.10 8080 && serve_http 203.0.113.10 8080 || return 1
+	printf 'block 198.51.100.0/24\nattach dev veth-up hook xdp\n' >"$T_DIR/policy"
+	mkdir -p "$T_RUN"
+	bg in_up "$EGRESSD" --config "$T_DIR/policy" --foreground --pin-dir "$T_PIN" --run-dir "$T_RUN" \
+		--events-log "$T_DIR/events.jsonl" --metrics none 2>>"$T_DIR/egressd.log"
+	wait_socket || return 1
+	ctl status | grep -qE '^  veth-up xdp \((generic|native)\) on veth-up' || fail "status: $(ctl status | grep xdp)" || return 1
+	[ "$(dep_curl http://198.51.100.10:8080/artifact.txt)" = 7 ] || fail "blocked at the gateway: not refused" || return 1
+	[ "$(dep_curl http://203.0.113.10:8080/artifact.txt)" = 0 ] || fail "allowed through the gateway failed" || return 1
+	wait_event '"verdict":"reject".*"hook":"xdp"' || return 1
+}
