@@ -1,6 +1,7 @@
 # egressgate: top-level build. `make`, `make test`, `make demo`, `make install`, `make clean`.
 include mk/rules.mk
 include mk/fuzz.mk
+include mk/bench.mk
 
 PREFIX ?= /usr/local
 DESTDIR ?=
