@@ -87,6 +87,8 @@ topo_down() {
 	done
 	ip netns del $NS_DEP 2>/dev/null
 	ip netns del $NS_UP 2>/dev/null
+	# A resolv.conf a test gave the deploy namespace (ip netns exec reads it).
+	[ -n "$NS_DEP" ] && rm -rf "/etc/netns/$NS_DEP"
 	[ -n "$T_PIN" ] && rm -rf "$T_PIN"
 	[ -n "$T_DIR" ] && rm -rf "$T_DIR"
 	return 0

@@ -880,7 +880,7 @@ static const struct cmd cmds[] = {
 	  "Let traffic to PREFIX pass and report each packet as an event.", COMMENT_HELP },
 	{ "unblock", cmd_unblock, "PREFIX | --name NAME",
 	  "Remove the rule for PREFIX or NAME, whatever its action.",
-	  "PREFIX names the rule exactly: unblock 10.1.0.0/16 leaves a rule for 10.0.0.0/8;\n"
+	  "PREFIX names the rule exactly: unblock 198.51.100.0/25 leaves a rule for 198.51.100.0/24;\n"
 	  "likewise --name *.github.com leaves a rule for github.com.\n\n"
 	  "Options:\n"
 	  "  -n, --name NAME      remove the name rule NAME (github.com, *.github.com, =github.com)\n" },

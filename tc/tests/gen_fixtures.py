@@ -376,7 +376,26 @@ def build():
 def fmt_event(ev):
     if not ev:
         return "-"
+    for v in ev.values():
+        assert "," not in str(v) and not any(c.isspace() for c in str(v)), ev
     return ",".join("%s=%s" % (k, ev[k]) for k in ev)
+
+
+def write_fixtures(path, cases, max_frame=2048):
+    """The one writer of the fixture format every gen_fixtures*.py produces."""
+    names = set()
+    with open(path, "w") as f:
+        f.write("# name mode default rules frame ret verdict stat reasons rule event out [cfg:K=V...]\n")
+        for c in cases:
+            assert c["name"] not in names, c["name"]
+            assert len(c["frame"]) <= max_frame, (c["name"], len(c["frame"]))  # tc_unit's MAX_FRAME
+            names.add(c["name"])
+            fields = [
+                c["name"], c["mode"], c["default"], ",".join(c["rules"]) or "-", c["frame"].hex(),
+                c["ret"], c["verdict"], c.get("stat", "-"), ",".join(c["reasons"]) or "-",
+                str(c["rule"]), fmt_event(c["ev"]), c["out"].hex() if c["out"] else "-",
+            ] + c.get("cfg", [])
+            f.write(" ".join(fields) + "\n")
 
 
 def main():
@@ -384,18 +403,7 @@ def main():
         sys.stderr.write("usage: %s FIXTURE_FILE\n" % sys.argv[0])
         return 2
     build()
-    names = set()
-    with open(sys.argv[1], "w") as f:
-        f.write("# name mode default rules frame ret verdict stat reasons rule event out\n")
-        for c in CASES:
-            assert c["name"] not in names, c["name"]
-            names.add(c["name"])
-            fields = [
-                c["name"], c["mode"], c["default"], ",".join(c["rules"]) or "-", c["frame"].hex(),
-                c["ret"], c["verdict"], c["stat"], ",".join(c["reasons"]) or "-", str(c["rule"]),
-                fmt_event(c["ev"]), c["out"].hex() if c["out"] else "-",
-            ]
-            f.write(" ".join(fields) + "\n")
+    write_fixtures(sys.argv[1], CASES)
     return 0
 
 

@@ -34,6 +34,7 @@ from scapy.layers.l2 import Dot1Q, Ether
 from scapy.packet import Raw, raw
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gen_fixtures as gf  # noqa: E402
 from gen_fixtures import (  # noqa: E402  (the shared helpers live beside us)
     BLK4,
     DMAC,
@@ -405,31 +406,12 @@ def build():
          default="block", rules=["monitor:name:github.com:110"])
 
 
-def fmt_event(ev):
-    if not ev:
-        return "-"
-    for v in ev.values():
-        assert "," not in str(v) and not any(c.isspace() for c in str(v)), ev
-    return ",".join("%s=%s" % (k, ev[k]) for k in ev)
-
-
 def main():
     if len(sys.argv) != 2:
         sys.stderr.write("usage: %s FIXTURE_FILE\n" % sys.argv[0])
         return 2
     build()
-    names = set()
-    with open(sys.argv[1], "w") as f:
-        f.write("# name mode default rules frame ret verdict stat reasons rule event out [cfg:K=V...]\n")
-        for c in CASES:
-            assert c["name"] not in names, c["name"]
-            names.add(c["name"])
-            fields = [
-                c["name"], c["mode"], c["default"], ",".join(c["rules"]) or "-", c["frame"].hex(),
-                c["ret"], c["verdict"], "-", ",".join(c["reasons"]) or "-", str(c["rule"]),
-                fmt_event(c["ev"]), c["out"].hex() if c["out"] else "-",
-            ] + c["cfg"]
-            f.write(" ".join(fields) + "\n")
+    gf.write_fixtures(sys.argv[1], CASES)
     return 0
 
 

@@ -33,7 +33,7 @@ from scapy.packet import Raw, raw
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import gen_fixtures as gf  # noqa: E402  (the shared helpers live beside us)
-from gen_fixtures import SRC4, SRC6, event, expected_rst, fmt_event  # noqa: E402
+from gen_fixtures import SRC4, SRC6, event, expected_rst  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(HERE))
 
@@ -544,19 +544,7 @@ def main():
     build_tls()
     build_http()
     build_quic()
-    names = set()
-    with open(sys.argv[1], "w") as f:
-        f.write("# name mode default rules frame ret verdict stat reasons rule event out [cfg:K=V...]\n")
-        for c in gf.CASES:
-            assert c["name"] not in names, c["name"]
-            assert len(c["frame"]) <= 2048, (c["name"], len(c["frame"]))  # tc_unit's MAX_FRAME
-            names.add(c["name"])
-            fields = [
-                c["name"], c["mode"], c["default"], ",".join(c["rules"]) or "-", c["frame"].hex(),
-                c["ret"], c["verdict"], c["stat"], ",".join(c["reasons"]) or "-", str(c["rule"]),
-                fmt_event(c["ev"]), c["out"].hex() if c["out"] else "-",
-            ] + c["cfg"]
-            f.write(" ".join(fields) + "\n")
+    gf.write_fixtures(sys.argv[1], gf.CASES)
     return 0
 
 
