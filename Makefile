@@ -14,7 +14,7 @@ BPF_OBJS := $(BUILD)/tc/egress.bpf.o $(BUILD)/tc/attrib.bpf.o $(BUILD)/tc/ingres
 	    $(BUILD)/xdp/guard.bpf.o
 SKELS := $(BUILD)/egress.skel.h $(BUILD)/attrib.skel.h $(BUILD)/ingress.skel.h $(BUILD)/guard.skel.h
 
-LIB_SRCS := lib/log.c lib/ctl.c lib/addr.c lib/name.c
+LIB_SRCS := lib/log.c lib/ctl.c lib/addr.c lib/name.c lib/hint.c
 AGENT_SRCS := agent/main.c agent/loader.c agent/policy.c agent/rules.c agent/attach.c \
 	      agent/netns.c agent/netlink.c agent/tc_attach.c agent/events.c agent/control.c \
 	      agent/state.c agent/format.c agent/reconcile.c agent/names.c agent/learned.c agent/peer.c \

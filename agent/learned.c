@@ -7,6 +7,7 @@
 
 #include "addr.h"
 #include "egressgate.h"
+#include "hint.h"
 #include "learned.h"
 #include "loader.h"
 #include "policy.h"
@@ -68,6 +69,24 @@ int eg_learned_gc(struct eg_loader *L)
 	__u64 now = mono_ns();
 
 	return walk(L, expired, &now);
+}
+
+static bool hint_one(void *ctx, const struct eg_learned_key *k, const struct eg_learned_val *v)
+{
+	struct eg_prefix p = { .family = k->family, .len = k->family == 4 ? 32 : 128 };
+	__u64 *hint = ctx;
+
+	(void)v;
+	memcpy(p.addr, k->addr, sizeof(p.addr));
+	eg_hint_mark(hint + EG_HINT_LEARNED * EG_HINT_REGION_WORDS, &p, true);
+	return false;
+}
+
+int eg_learned_hint(struct eg_loader *L)
+{
+	int err = walk(L, hint_one, L->hint);
+
+	return err < 0 ? err : 0;
 }
 
 struct counting {

@@ -20,6 +20,7 @@
 #include "egress.skel.h"
 #include "egressgate.h"
 #include "loader.h"
+#include "hint.h"
 #include "log.h"
 
 /* linux/bpf.h from linux-libc-dev 6.1 predates tcx. */
@@ -331,7 +332,7 @@ int eg_loader_open(struct eg_loader *L, const char *pin_dir)
 	L->fd_v6[1] = bpf_map__fd(L->skel->maps.eg_v6_rules_1);
 	L->fd_names[0] = bpf_map__fd(L->skel->maps.eg_names_0);
 	L->fd_names[1] = bpf_map__fd(L->skel->maps.eg_names_1);
-	L->fd_dns_ports = bpf_map__fd(L->skel->maps.eg_dns_ports);
+	L->fd_dns_ports = bpf_map__fd(L->skel->maps.eg_dns_port_bits);
 	L->fd_rule_stats = bpf_map__fd(L->skel->maps.eg_rule_stats);
 	L->fd_stats = bpf_map__fd(L->skel->maps.eg_stats);
 	L->fd_reasons = bpf_map__fd(L->skel->maps.eg_reasons);
@@ -340,6 +341,13 @@ int eg_loader_open(struct eg_loader *L, const char *pin_dir)
 	if (err)
 		goto fail;
 	L->fd_learned = bpf_map__fd(L->skel->maps.eg_learned);
+	/* Without its destination hints the classifier would match no prefix at all. */
+	L->hint = eg_hint_map(bpf_map__fd(L->skel->maps.eg_dst_hint));
+	if (!L->hint) {
+		err = -errno;
+		pr_err("cannot map eg_dst_hint: %s", strerror(-err));
+		goto fail;
+	}
 
 	/* The DNS answer reader: its own object, the same maps through their pins. */
 	L->ingress = ingress__open_opts(&opts);
@@ -388,6 +396,8 @@ int eg_loader_open(struct eg_loader *L, const char *pin_dir)
 fail:
 	guard__destroy(L->guard);
 	L->guard = NULL;
+	eg_hint_unmap(L->hint);
+	L->hint = NULL;
 	ingress__destroy(L->ingress);
 	L->ingress = NULL;
 	egress__destroy(L->skel);
@@ -413,8 +423,9 @@ void eg_loader_close(struct eg_loader *L)
 static const char *const our_maps[] = {
 	"eg_config", "eg_v4_rules_0", "eg_v4_rules_1", "eg_v6_rules_0", "eg_v6_rules_1",
 	"eg_rule_stats", "eg_stats", "eg_reasons", "eg_events", "eg_names_0", "eg_names_1",
-	"eg_dns_ports", "eg_sock_owner", "eg_learned",
-	"eg_flows", "eg_collect",
+	"eg_dns_port_bits", "eg_sock_owner", "eg_learned",
+	"eg_flows", "eg_collect", "eg_flow_hint", "eg_dst_hint",
+	"eg_dns_ports", /* before eg_dns_port_bits: removed, never loaded */
 };
 
 static int rmdir_if_empty(const char *path)

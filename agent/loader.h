@@ -36,6 +36,7 @@ struct eg_loader {
 	int fd_config, fd_rule_stats, fd_stats, fd_reasons, fd_events;
 	int fd_v4[2], fd_v6[2]; /* the two rule sets; eg_config.active picks one */
 	int fd_names[2], fd_dns_ports;
+	__u64 *hint; /* eg_dst_hint, mapped (see EG_HINT_* in egressgate.h) */
 	bool maps_reused; /* the maps were already pinned: an earlier egressd ran */
 };
 

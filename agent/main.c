@@ -730,7 +730,7 @@ int main(int argc, char **argv)
 		D.L.feat.netns_cookie ? "available" : "not available",
 		D.L.feat.attribution ? "on" : "off",
 		D.L.maps_reused ? "adopted from an earlier egressd" : "created");
-	if (eg_rules_init(&D.R) || eg_rules_adopt(&D.R, &D.L)) {
+	if (eg_rules_init(&D.R) || eg_rules_adopt(&D.R, &D.L) || eg_learned_hint(&D.L)) {
 		pr_err("cannot read the pinned rule maps");
 		goto out_loader;
 	}

@@ -5,6 +5,7 @@
 #include <sys/random.h>
 #include <bpf/bpf.h>
 
+#include "hint.h"
 #include "loader.h"
 #include "log.h"
 #include "rules.h"
@@ -169,6 +170,45 @@ static int map_del(struct eg_loader *L, int set, const struct eg_prefix *p)
 	return 0;
 }
 
+/* A prefix's buckets in eg_dst_hint, before any packet can meet its rule. */
+static void hint_mark(struct eg_loader *L, const struct eg_prefix *p)
+{
+	eg_hint_mark(L->hint + eg_hint_region_of(p->family) * EG_HINT_REGION_WORDS, p, true);
+}
+
+static void hint_mark_all(struct eg_rules *T, struct eg_loader *L)
+{
+	size_t i;
+
+	for (i = 0; i < T->cap; i++)
+		if (T->tab[i].used)
+			hint_mark(L, &T->tab[i].r.pfx);
+}
+
+/*
+ * With T in force, its buckets become exactly eg_dst_hint's prefix bits:
+ * those only the set before it needed are cleared (no packet judged by T
+ * needs them). Built aside first, so no bit T needs is ever clear.
+ */
+static int hint_settle(struct eg_rules *T, struct eg_loader *L)
+{
+	const size_t n = 2 * (size_t)EG_HINT_REGION_WORDS; /* EG_HINT_V4, EG_HINT_V6 */
+	__u64 *want = calloc(n, sizeof(*want));
+	size_t i;
+
+	if (!want)
+		return -ENOMEM;
+	for (i = 0; i < T->cap; i++)
+		if (T->tab[i].used)
+			eg_hint_mark(want + eg_hint_region_of(T->tab[i].r.pfx.family) *
+					    EG_HINT_REGION_WORDS, &T->tab[i].r.pfx, false);
+	for (i = 0; i < n; i++)
+		if (__atomic_load_n(&L->hint[i], __ATOMIC_RELAXED) != want[i])
+			__atomic_store_n(&L->hint[i], want[i], __ATOMIC_SEQ_CST);
+	free(want);
+	return 0;
+}
+
 static void key_to_prefix(int family, const struct eg_v6_key *k, struct eg_prefix *p)
 {
 	memset(p, 0, sizeof(*p));
@@ -224,6 +264,9 @@ int eg_rules_adopt(struct eg_rules *R, struct eg_loader *L)
 	err = adopt_map(R, L, R->active, 4) ?: adopt_map(R, L, R->active, 6);
 	/* Whatever an earlier egressd left in the other set is rebuilt before use. */
 	R->inactive_dirty = true;
+	/* Hints an earlier egressd did not keep (or kept elsewhere) cover what is in force. */
+	if (!err)
+		hint_mark_all(R, L);
 	return err;
 }
 
@@ -260,23 +303,34 @@ int eg_rules_set_config(struct eg_rules *R, struct eg_loader *L, int mode, int d
 	return write_config(R, L, mode, default_action, R->active, R->dns_rcode, R->quic_block);
 }
 
+/* A port's bit in eg_dns_port_bits; egressd is its only writer. */
+static void dns_port_set(struct eg_loader *L, __u16 port, bool on)
+{
+	__u32 w = eg_dns_port_word(port);
+	__u64 bits = 0;
+
+	bpf_map_lookup_elem(L->fd_dns_ports, &w, &bits);
+	bits = on ? bits | eg_dns_port_bit(port) : bits & ~eg_dns_port_bit(port);
+	if (bpf_map_update_elem(L->fd_dns_ports, &w, &bits, BPF_ANY))
+		pr_warn("dns-port %u: cannot update eg_dns_port_bits: %s", port, strerror(errno));
+}
+
 /* DNS ports are the same for both sets: added before the switch, removed after. */
 static void dns_ports_apply(struct eg_rules *R, struct eg_loader *L, const struct eg_policy *pol,
 			    bool adding)
 {
-	__u8 one = 1;
 	int i, j;
 
 	if (adding) {
 		for (i = 0; i < pol->ndns_ports; i++)
-			bpf_map_update_elem(L->fd_dns_ports, &pol->dns_ports[i], &one, BPF_ANY);
+			dns_port_set(L, pol->dns_ports[i], true);
 		return;
 	}
 	for (i = 0; i < R->ndns_ports; i++) {
 		for (j = 0; j < pol->ndns_ports && pol->dns_ports[j] != R->dns_ports[i]; j++)
 			;
 		if (j == pol->ndns_ports)
-			bpf_map_delete_elem(L->fd_dns_ports, &R->dns_ports[i]);
+			dns_port_set(L, R->dns_ports[i], false);
 	}
 	memcpy(R->dns_ports, pol->dns_ports, sizeof(R->dns_ports));
 	R->ndns_ports = pol->ndns_ports;
@@ -516,6 +570,7 @@ int eg_rules_apply_policy(struct eg_rules *R, struct eg_loader *L, const struct 
 		return ret;
 	}
 	/* 2. One update switches rule set, mode and default together. */
+	hint_mark_all(&next, L);
 	dns_ports_apply(R, L, pol, true);
 	R->learn_ttl_min = pol->learn_ttl_min;
 	R->learn_ttl_max = pol->learn_ttl_max;
@@ -538,6 +593,9 @@ int eg_rules_apply_policy(struct eg_rules *R, struct eg_loader *L, const struct 
 	if (ret)
 		pr_warn("the spare rule set could not follow (%s); it is rebuilt at the next reload",
 			strerror(-ret));
+	if (hint_settle(&next, L))
+		pr_warn("out of memory settling the destination hints: stale ones stay (they cost "
+			"a lookup, never a verdict)");
 	for (i = 0; i < R->cap; i++)
 		if (R->tab[i].used && !eg_rules_find(&next, &R->tab[i].r.pfx))
 			retire(L, &R->tab[i]);
@@ -598,6 +656,7 @@ int eg_rules_set(struct eg_rules *R, struct eg_loader *L, const struct eg_rule *
 		snprintf(err, errlen, "out of memory");
 		return ret;
 	}
+	hint_mark(L, &rule->pfx);
 	ret = map_put(L, R->active, &rule->pfx, nid, rule->action);
 	if (ret) {
 		snprintf(err, errlen, "updating the rule map failed: %s", strerror(-ret));

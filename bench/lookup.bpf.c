@@ -13,6 +13,8 @@
  *   bench_dir       IPv4: DIR-24-8 arrays (see bench/dir248.c)
  *   bench_dir_lpm   IPv4: the DIR-24 table alone; a /24 that holds longer
  *                   prefixes sends the lookup on to the LPM trie
+ *   bench_hint_lpm  a bit per /24 (the classifier's eg_dst_hint, IPv4 and
+ *                   IPv6) in front of the LPM trie: a clear bit is a miss
  *   bench_xdp_bare  XDP_PASS: the bare XDP floor beside eg_tc_bare
  *
  * A hit returns TC_ACT_SHOT and a miss TC_ACT_OK, so no lookup can be
@@ -125,6 +127,39 @@ static __always_inline void *lookup6(const void *daddr)
 
 	__builtin_memcpy(k.addr, daddr, 16);
 	return bpf_map_lookup_elem(&lpm6, &k);
+}
+
+/* egbench points this at the classifier's eg_dst_hint. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, EG_HINT_WORDS);
+	__uint(map_flags, BPF_F_MMAPABLE);
+} hint SEC(".maps");
+
+SEC("tc")
+int bench_hint_lpm(struct __sk_buff *skb)
+{
+	void *daddr;
+	int fam = dst_of(skb, &daddr);
+	__u32 b, w;
+	__u64 *v;
+
+	if (!fam)
+		return TC_ACT_OK;
+	b = eg_hint_bucket(daddr);
+	w = eg_hint_word(fam == 4 ? EG_HINT_V4 : EG_HINT_V6, b);
+	v = bpf_map_lookup_elem(&hint, &w);
+	if (v && !(*v & eg_hint_bit(b)))
+		return TC_ACT_OK;
+	if (fam == 4) {
+		struct eg_v4_key k = {.prefixlen = 32};
+
+		__builtin_memcpy(k.addr, daddr, 4);
+		return verdict(bpf_map_lookup_elem(&lpm4, &k));
+	}
+	return verdict(lookup6(daddr));
 }
 
 SEC("tc")

@@ -41,6 +41,7 @@
 #include "bench.h"
 #include "cmds.h"
 #include "eg/name.h"
+#include "hint.h"
 #include "log.h"
 #include "egress.skel.h"
 #include "lookup.skel.h"
@@ -86,6 +87,7 @@ enum prog_id {
 	P_PLEN,
 	P_DIR,
 	P_DIR_LPM,
+	P_HINT_LPM,
 	P_MAX,
 };
 
@@ -93,6 +95,7 @@ static const char *const prog_names[P_MAX] = {
 	[P_EG] = "egressgate",	 [P_TC_BARE] = "tc_bare", [P_XDP_BARE] = "xdp_bare",
 	[P_XDPF] = "xdp_filter", [P_LPM] = "lpm_floor",	  [P_HASH_LPM] = "hash32_lpm",
 	[P_PLEN] = "plen_hash",	 [P_DIR] = "dir_24_8",	  [P_DIR_LPM] = "dir24_lpm",
+	[P_HINT_LPM] = "hint_lpm",
 };
 
 struct step {
@@ -122,6 +125,7 @@ struct env {
 	int nr_frames;
 	struct dir248 dir;
 	struct dir_writer dw;
+	__u64 *hint; /* the classifier's eg_dst_hint, mapped */
 	bool dir_ok;
 	__u64 lens_mask;
 	int nr_cpus;
@@ -255,6 +259,7 @@ static int load_all(struct env *e, const char *xdpf_path)
 		return -errno;
 	err = bpf_map__reuse_fd(e->lk->maps.lpm4, bpf_map__fd(e->eg->maps.eg_v4_rules_0)) ?:
 	      bpf_map__reuse_fd(e->lk->maps.lpm6, bpf_map__fd(e->eg->maps.eg_v6_rules_0)) ?:
+	      bpf_map__reuse_fd(e->lk->maps.hint, bpf_map__fd(e->eg->maps.eg_dst_hint)) ?:
 	      bpf_map__set_max_entries(e->lk->maps.dir8, (groups ? groups : 1) * DIR_GROUP) ?:
 	      bpf_map__set_max_entries(e->lk->maps.dir_rules, e->set.n4 + 1);
 	if (err)
@@ -270,6 +275,7 @@ static int load_all(struct env *e, const char *xdpf_path)
 			return -errno;
 		err = bpf_map__reuse_fd(e->lk->maps.lpm4, bpf_map__fd(e->eg->maps.eg_v4_rules_0)) ?:
 		      bpf_map__reuse_fd(e->lk->maps.lpm6, bpf_map__fd(e->eg->maps.eg_v6_rules_0)) ?:
+		      bpf_map__reuse_fd(e->lk->maps.hint, bpf_map__fd(e->eg->maps.eg_dst_hint)) ?:
 		      lookup__load(e->lk);
 		if (err)
 			return err;
@@ -280,6 +286,10 @@ static int load_all(struct env *e, const char *xdpf_path)
 	e->fd[P_PLEN] = bpf_program__fd(e->lk->progs.bench_plen);
 	e->fd[P_DIR] = bpf_program__fd(e->lk->progs.bench_dir);
 	e->fd[P_DIR_LPM] = bpf_program__fd(e->lk->progs.bench_dir_lpm);
+	e->fd[P_HINT_LPM] = bpf_program__fd(e->lk->progs.bench_hint_lpm);
+	e->hint = eg_hint_map(bpf_map__fd(e->eg->maps.eg_dst_hint));
+	if (!e->hint)
+		return -errno;
 	e->fd[P_XDP_BARE] = bpf_program__fd(e->lk->progs.bench_xdp_bare);
 
 	err = dir248_init(&e->dir, groups);
@@ -337,6 +347,15 @@ static int dir_emit(void *ctx, int table, __u32 index, __u32 value)
 	return 0;
 }
 
+/* A prefix's buckets in eg_dst_hint, as egressd marks them before its rule. */
+static void bench_hint(struct env *e, const struct bench_pfx *p)
+{
+	struct eg_prefix pf = {.family = p->family, .len = p->len};
+
+	memcpy(pf.addr, p->addr, sizeof(pf.addr));
+	eg_hint_mark(e->hint + eg_hint_region_of(pf.family) * EG_HINT_REGION_WORDS, &pf, true);
+}
+
 static double ms_since(__u64 t0)
 {
 	return (bench_now_ns() - t0) / 1e6;
@@ -353,7 +372,7 @@ static void struct_line(struct env *e, const struct step *s, const char *what, _
 static int grow(struct env *e, const struct step *s)
 {
 	__u64 vals[e->nr_cpus], t;
-	double ms_lpm = 0, ms_hash = 0, ms_plen = 0, ms_dir = 0, ms_xdpf = 0, ms6 = 0, msn = 0;
+	double ms_lpm = 0, ms_hint = 0, ms_hash = 0, ms_plen = 0, ms_dir = 0, ms_xdpf = 0, ms6 = 0, msn = 0;
 	int fd4 = bpf_map__fd(e->eg->maps.eg_v4_rules_0);
 	int fd6 = bpf_map__fd(e->eg->maps.eg_v6_rules_0);
 	int fdn = bpf_map__fd(e->eg->maps.eg_names_0);
@@ -377,6 +396,9 @@ static int grow(struct env *e, const struct step *s)
 		memcpy(k.addr, p->addr, 4);
 		memcpy(&a, p->addr, 4);
 		memcpy(pk.addr, p->addr, 4);
+		t = bench_now_ns();
+		bench_hint(e, p);
+		ms_hint += ms_since(t);
 		t = bench_now_ns();
 		if (bpf_map_update_elem(fd4, &k, &v, BPF_NOEXIST))
 			return -errno;
@@ -427,6 +449,7 @@ static int grow(struct env *e, const struct step *s)
 		struct eg_v6_key k = {.prefixlen = p->len};
 
 		memcpy(k.addr, p->addr, 16);
+		bench_hint(e, p);
 		t = bench_now_ns();
 		if (bpf_map_update_elem(fd6, &k, &v, BPF_NOEXIST))
 			return -errno;
@@ -472,6 +495,7 @@ static int grow(struct env *e, const struct step *s)
 				    (__u64)(s->v4 + 1) * sizeof(struct eg_rule_val),
 			    ms_dir);
 	struct_line(e, s, "dir24_lpm", (4ULL << 24) + map_mem(fd4), ms_dir);
+	struct_line(e, s, "hint_lpm", EG_HINT_REGION_WORDS * 8ULL + map_mem(fd4), ms_lpm + ms_hint);
 	struct_line(e, s, "xdp_filter", map_mem(e->xdpf_v4) + map_mem(e->xdpf_v6), ms_xdpf);
 	fflush(e->sout);
 	return 0;
@@ -522,7 +546,8 @@ static int sample(struct env *e, struct pair *p)
 
 static bool wants(int prog, const char *frame)
 {
-	bool v4only = prog == P_HASH_LPM || prog == P_PLEN || prog == P_DIR || prog == P_DIR_LPM;
+	bool v4only = prog == P_HASH_LPM || prog == P_PLEN || prog == P_DIR || prog == P_DIR_LPM ||
+		      prog == P_HINT_LPM;
 
 	if (v4only)
 		return !strcmp(frame, "syn4") || !strcmp(frame, "blk4");
@@ -798,6 +823,7 @@ out:
 	ring_buffer__free(e->rb);
 	dir248_free(&e->dir);
 	bpf_object__close(e->xdpf);
+	eg_hint_unmap(e->hint);
 	lookup__destroy(e->lk);
 	egress__destroy(e->eg);
 	bench_set_free(&e->set);

@@ -33,6 +33,21 @@
 #define EG_MAX_LABELS 127
 #define EG_DNS_MAX_QUESTIONS 4       /* more is judged unparseable */
 #define EG_MAX_DNS_PORTS 16          /* ports besides 53 a policy may add */
+
+/*
+ * DNS ports are bits, port & 63 of word port >> 6 of eg_dns_port_bits: every
+ * TCP and UDP packet asks, and an array word answers without hashing.
+ */
+#define EG_DNS_PORT_WORDS (65536 / 64)
+static inline __u32 eg_dns_port_word(__u16 port)
+{
+	return port >> 6;
+}
+
+static inline __u64 eg_dns_port_bit(__u16 port)
+{
+	return 1ULL << (port & 63);
+}
 #define EG_DNS_MSG_MAX 1024          /* refusals are built for queries up to this size */
 #define EG_MAX_LEARNED (1U << 16)    /* addresses learned from DNS answers */
 #define EG_DNS_MAX_ANSWERS 16        /* answer records read per DNS response */
@@ -46,6 +61,7 @@
  */
 #define EG_MAX_FLOWS (1U << 16)   /* flows blocked by name, remembered (LRU) */
 #define EG_MAX_COLLECT (1U << 10) /* flows whose first bytes are collected at once */
+#define EG_FLOW_HINT_BITS 16      /* slots of eg_flow_hint: 1 << this */
 #define EG_COLLECT_TTL_NS (30ULL * 1000000000) /* a collection idle this long may go when full */
 #define EG_L7_BUF 4096            /* first bytes kept per flow; power of two */
 #define EG_L7_CHUNK 512           /* bytes copied per step; the buffer has this much slack */
@@ -160,7 +176,7 @@ struct eg_config {
 struct eg_learned_key {
 	__u8 family; /* 4 or 6 */
 	__u8 pad[3];
-	__u8 addr[16];
+	__u8 addr[16] __attribute__((aligned(4))); /* copied by words, not bytes */
 };
 
 struct eg_learned_val {
@@ -269,13 +285,68 @@ struct eg_event {
 
 /* A TCP flow as its outgoing segments carry it. */
 struct eg_flow_key {
-	__u8 saddr[16]; /* IPv4 in the first 4 bytes, the rest zero */
+	__u8 saddr[16] __attribute__((aligned(4))); /* IPv4 in the first 4 bytes, the rest zero */
 	__u8 daddr[16];
 	__u16 sport;    /* host order */
 	__u16 dport;
 	__u8 family;    /* 4 or 6 */
 	__u8 pad[3];
 };
+
+/*
+ * eg_dst_hint: a bit for every 2^24th of an address space (an IPv4 /24, the
+ * first 24 bits of an IPv6 address), set when a prefix rule of the rule set
+ * in force covers any of it (EG_HINT_V4, EG_HINT_V6) or an address in it
+ * was learned from a DNS answer (EG_HINT_LEARNED). A clear bit answers "no
+ * rule here" with one array read: most destinations never walk the LPM trie.
+ * A set bit only sends the lookup on, so a stale one costs time, never a
+ * verdict: bits are set before the rule or address they stand for, and
+ * cleared only when egressd recomputes them for the set just put in force.
+ */
+enum eg_hint_region {
+	EG_HINT_V4,
+	EG_HINT_V6,
+	EG_HINT_LEARNED,
+	EG_HINT_REGIONS,
+};
+
+#define EG_HINT_BUCKET_BITS 24
+#define EG_HINT_REGION_WORDS (1U << (EG_HINT_BUCKET_BITS - 6))
+#define EG_HINT_WORDS (EG_HINT_REGIONS * EG_HINT_REGION_WORDS)
+
+static inline __u32 eg_hint_bucket(const __u8 *addr)
+{
+	return (__u32)addr[0] << 16 | (__u32)addr[1] << 8 | addr[2];
+}
+
+static inline __u32 eg_hint_word(__u32 region, __u32 bucket)
+{
+	return region * EG_HINT_REGION_WORDS + (bucket >> 6);
+}
+
+static inline __u64 eg_hint_bit(__u32 bucket)
+{
+	return 1ULL << (bucket & 63);
+}
+
+/*
+ * A flow's slot in eg_flow_hint, from its addresses (words, IPv4 in the first
+ * one) and ports: the same for a key and for the packet it was made from.
+ */
+static inline __u32 eg_flow_slot_of(const __u8 *saddr, const __u8 *daddr,
+				       __u16 sport, __u16 dport, __u8 family)
+{
+	const __u32 *s = (const __u32 *)saddr, *d = (const __u32 *)daddr;
+	__u32 h = ((__u32)sport << 16 | dport) ^ family;
+
+	h = (h ^ s[0]) * 0x9e3779b1U;
+	h = (h ^ d[0]) * 0x9e3779b1U;
+	if (family != 4) {
+		h = (h ^ s[1] ^ s[2] ^ s[3]) * 0x85ebca6bU;
+		h = (h ^ d[1] ^ d[2] ^ d[3]) * 0xc2b2ae35U;
+	}
+	return h >> (32 - EG_FLOW_HINT_BITS);
+}
 
 enum eg_flow_state {
 	EG_FLOW_BLOCKED = 1, /* blocked by its name: every later segment is dropped */

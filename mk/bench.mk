@@ -26,7 +26,7 @@ $(BUILD)/lookup.skel.h: $(BUILD)/bench/lookup.bpf.o
 
 $(BUILD)/bench/pktcost.o: $(BUILD)/egress.skel.h $(BUILD)/lookup.skel.h
 
-$(EGBENCH): $(EGBENCH_OBJS) $(BUILD)/lib/log.o
+$(EGBENCH): $(EGBENCH_OBJS) $(BUILD)/lib/log.o $(BUILD)/lib/hint.o
 	@mkdir -p $(dir $@)
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS_BPF)

@@ -60,10 +60,11 @@ static __always_inline int eg_load_bytes(struct __sk_buff *ctx, __u32 off, void 
 /* Headers the parser needs must be in the linear part for direct access. */
 static __always_inline int eg_pull(struct __sk_buff *ctx, __u32 len)
 {
-	if (eg_data(ctx) + len <= eg_data_end(ctx))
-		return 0;
+	/* A frame shorter than len is pulled only when it is not linear already. */
 	if (len > ctx->len)
 		len = ctx->len;
+	if (eg_data(ctx) + len <= eg_data_end(ctx))
+		return 0;
 	return bpf_skb_pull_data(ctx, len);
 }
 

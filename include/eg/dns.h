@@ -25,9 +25,13 @@ struct eg_dns_info {
 
 static __always_inline bool eg_is_dns_port(__u16 port)
 {
+	__u32 w = eg_dns_port_word(port);
+	__u64 *bits;
+
 	if (port == EG_DNS_PORT)
 		return true;
-	return bpf_map_lookup_elem(&eg_dns_ports, &port) != NULL;
+	bits = bpf_map_lookup_elem(&eg_dns_port_bits, &w);
+	return bits && (*bits & eg_dns_port_bit(port));
 }
 
 /*

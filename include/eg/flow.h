@@ -56,23 +56,79 @@ static __always_inline __u32 eg_c16(const struct eg_collect *c, __u32 off)
 
 static __always_inline void eg_flow_key_of(const struct eg_pkt *p, struct eg_flow_key *k)
 {
-	__builtin_memcpy(k->saddr, p->saddr, 16);
-	__builtin_memcpy(k->daddr, p->daddr, 16);
-	if (p->family == 4) {
-		__builtin_memset(k->saddr + 4, 0, 12);
-		__builtin_memset(k->daddr + 4, 0, 12);
-	}
+	eg_addr_copy(k->saddr, p->saddr, p->family);
+	eg_addr_copy(k->daddr, p->daddr, p->family);
 	k->sport = p->sport;
 	k->dport = p->dport;
 	k->family = p->family;
 	__builtin_memset(k->pad, 0, sizeof(k->pad));
 }
 
+#define EG_EEXIST 17 /* Linux's EEXIST: BPF programs have no errno.h */
+
+static __always_inline __u32 eg_flow_slot(const struct eg_flow_key *k)
+{
+	return eg_flow_slot_of(k->saddr, k->daddr, k->sport, k->dport, k->family);
+}
+
+static __always_inline bool eg_flow_slot_used(__u32 slot)
+{
+	__u32 *v = bpf_map_lookup_elem(&eg_flow_hint, &slot);
+
+	return !v || *v;
+}
+
+static __always_inline void eg_flow_hint_add(const struct eg_flow_key *k, int n)
+{
+	__u32 slot = eg_flow_slot(k);
+	__u32 *v = bpf_map_lookup_elem(&eg_flow_hint, &slot);
+
+	if (v)
+		__sync_fetch_and_add(v, n);
+}
+
+/* False when neither eg_flows nor eg_collect can hold the flow: no lookup needed. */
+static __always_inline bool eg_flow_maybe(const struct eg_flow_key *k)
+{
+	return eg_flow_slot_used(eg_flow_slot(k));
+}
+
+/* eg_flow_maybe() for the flow of a packet, without making its key. */
+static __always_inline bool eg_flow_maybe_pkt(const struct eg_pkt *p)
+{
+	return eg_flow_slot_used(eg_flow_slot_of(p->saddr, p->daddr, p->sport, p->dport,
+						 p->family));
+}
+
+/* Delete a flow's entry from map (eg_flows or eg_collect), and its count. */
+static __always_inline void eg_flow_del(void *map, const struct eg_flow_key *k)
+{
+	if (!bpf_map_delete_elem(map, k))
+		eg_flow_hint_add(k, -1);
+}
+
+/* Add a flow's entry, counted first; one already there is replaced, not counted again. */
+static __always_inline long eg_flow_put(void *map, const struct eg_flow_key *k, const void *v)
+{
+	long err;
+
+	eg_flow_hint_add(k, 1);
+	err = bpf_map_update_elem(map, k, v, BPF_NOEXIST);
+	if (err == -EG_EEXIST)
+		err = bpf_map_update_elem(map, k, v, BPF_EXIST);
+	else if (!err)
+		return 0;
+	eg_flow_hint_add(k, -1);
+	return err;
+}
+
 /* Drop all that is known of a flow. */
 static __always_inline void eg_flow_forget(const struct eg_flow_key *k)
 {
-	bpf_map_delete_elem(&eg_collect, k);
-	bpf_map_delete_elem(&eg_flows, k);
+	if (!eg_flow_maybe(k))
+		return;
+	eg_flow_del(&eg_collect, k);
+	eg_flow_del(&eg_flows, k);
 }
 
 /*
@@ -94,12 +150,13 @@ static __always_inline void eg_flow_close(const struct eg_pkt *p, const struct e
 	struct eg_flow_key k;
 
 	eg_flow_key_of(p, &k);
-	bpf_map_delete_elem(&eg_collect, &k);
+	if (eg_flow_maybe(&k))
+		eg_flow_del(&eg_collect, &k);
 	if (!by_name)
 		return;
 	f.ts_ns = bpf_ktime_get_ns();
 	/* Best effort: the reset has already ended the connection at the client. */
-	bpf_map_update_elem(&eg_flows, &k, &f, BPF_ANY);
+	eg_flow_put(&eg_flows, &k, &f);
 }
 
 static __always_inline void eg_collect_init(struct eg_collect *c, __u8 kind, __u32 seq)
@@ -236,7 +293,7 @@ static long eg_collect_expire(void *map, const struct eg_flow_key *k, struct eg_
 			      void *unused)
 {
 	if (bpf_ktime_get_ns() - c->ts_ns > EG_COLLECT_TTL_NS)
-		bpf_map_delete_elem(map, k);
+		eg_flow_del(map, k);
 	return 0;
 }
 
@@ -258,10 +315,10 @@ static inline void eg_collect_sweep(void)
  */
 static __always_inline int eg_collect_keep(const struct eg_flow_key *k, struct eg_collect *c)
 {
-	if (!bpf_map_update_elem(&eg_collect, k, c, BPF_ANY))
+	if (!eg_flow_put(&eg_collect, k, c))
 		return 0;
 	eg_collect_sweep();
-	return bpf_map_update_elem(&eg_collect, k, c, BPF_ANY);
+	return eg_flow_put(&eg_collect, k, c);
 }
 
 /*

@@ -88,7 +88,7 @@ static __always_inline int eg_stream_next(struct eg_ctx *ctx, struct eg_stream_s
 		ret = eg_stream_parse(c, s);
 	if (ret == EG_P_MORE)
 		return 0;
-	bpf_map_delete_elem(&eg_collect, &st->key);
+	eg_flow_del(&eg_collect, &st->key);
 	return eg_stream_name(st, s, l7, ret);
 }
 
@@ -108,6 +108,7 @@ __noinline int eg_stream_judge(struct eg_ctx *ctx, const struct eg_config *cfg,
 	struct eg_collect *c;
 	struct eg_flow *f;
 	__u32 n, zero = 0;
+	bool known;
 	int ret;
 
 	st = bpf_map_lookup_elem(&eg_stream_scratch, &zero);
@@ -120,10 +121,14 @@ __noinline int eg_stream_judge(struct eg_ctx *ctx, const struct eg_config *cfg,
 	st->off = p->l4_off + p->tcp_doff;
 	st->len = p->l4_len > p->tcp_doff ? p->l4_len - p->tcp_doff : 0;
 	st->seq = p->tcp_seq + (p->tcp_flags & EG_TCP_SYN ? 1 : 0); /* a SYN takes one */
+	known = eg_flow_maybe(&st->key);
 	if ((p->tcp_flags & (EG_TCP_SYN | EG_TCP_ACK)) == EG_TCP_SYN) {
 		/* A new connection on the same ports: the old one is over. */
-		eg_flow_forget(&st->key);
-	} else {
+		if (known) {
+			eg_flow_del(&eg_collect, &st->key);
+			eg_flow_del(&eg_flows, &st->key);
+		}
+	} else if (known) {
 		f = bpf_map_lookup_elem(&eg_flows, &st->key);
 		if (f && f->state == EG_FLOW_BLOCKED) {
 			l7->kind = EG_L7_FLOW_BLOCKED;
@@ -134,7 +139,7 @@ __noinline int eg_stream_judge(struct eg_ctx *ctx, const struct eg_config *cfg,
 	}
 	if (!st->len)
 		return 0;
-	c = bpf_map_lookup_elem(&eg_collect, &st->key);
+	c = known ? bpf_map_lookup_elem(&eg_collect, &st->key) : NULL;
 	if (c)
 		return eg_stream_next(ctx, st, c, s, l7);
 
@@ -190,9 +195,12 @@ static __always_inline int eg_l7_judge(struct eg_ctx *ctx, const struct eg_confi
 	if (!p->l4_ok || (p->l4proto != IPPROTO_UDP && p->l4proto != IPPROTO_TCP))
 		return 0;
 	if (!eg_is_dns_port(p->dport)) {
-		if (p->l4proto == IPPROTO_TCP)
-			return eg_stream_judge(ctx, cfg, p, s, l7);
-		return eg_quic_judge(ctx, cfg, p, l7);
+		if (p->l4proto != IPPROTO_TCP)
+			return eg_quic_judge(ctx, cfg, p, l7);
+		/* No payload to read, no state to forget or obey (a new connection's SYN). */
+		if (p->l4_len <= p->tcp_doff && !eg_flow_maybe_pkt(p))
+			return 0;
+		return eg_stream_judge(ctx, cfg, p, s, l7);
 	}
 	if (p->l4proto == IPPROTO_UDP) {
 		if (p->l4_len < sizeof(struct udphdr))

@@ -39,6 +39,16 @@ __noinline int eg_dns_skip_name(struct eg_scratch *s, __u32 avail)
 	return -EG_R_DNS_BAD;
 }
 
+/* The address's bucket is marked before the address is: the egress side must look it up. */
+static __always_inline void eg_hint_learned(const __u8 *addr)
+{
+	__u32 b = eg_hint_bucket(addr), w = eg_hint_word(EG_HINT_LEARNED, b);
+	__u64 *v = bpf_map_lookup_elem(&eg_dst_hint, &w);
+
+	if (v && !(*v & eg_hint_bit(b)))
+		__sync_fetch_and_or(v, eg_hint_bit(b));
+}
+
 static __always_inline void eg_learn_one(const struct eg_config *cfg, struct eg_scratch *s,
 					 __u8 family, const __u8 *addr, __u32 ttl)
 {
@@ -52,6 +62,7 @@ static __always_inline void eg_learn_one(const struct eg_config *cfg, struct eg_
 		ttl = max;
 	__builtin_memcpy(k.addr, addr, family == 4 ? 4 : 16);
 	s->lv.expires_ns = bpf_ktime_get_ns() + (__u64)ttl * 1000000000ULL;
+	eg_hint_learned(k.addr);
 	/* No eviction: a full table refuses the newcomer and says so. */
 	if (bpf_map_update_elem(&eg_learned, &k, &s->lv, BPF_ANY))
 		eg_count(&eg_stats, EG_S_LEARNED_FULL);

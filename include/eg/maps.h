@@ -96,12 +96,22 @@ EG_NAME_MAP(eg_names_1);
 
 /* UDP/TCP ports besides 53 whose traffic is DNS (policy `dns-port`). */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__type(key, __u16);
-	__type(value, __u8);
-	__uint(max_entries, EG_MAX_DNS_PORTS);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, EG_DNS_PORT_WORDS);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} eg_dns_ports SEC(".maps");
+} eg_dns_port_bits SEC(".maps");
+
+/* Destinations no rule can match, by bucket (see EG_HINT_* in egressgate.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(max_entries, EG_HINT_WORDS);
+	__uint(map_flags, BPF_F_MMAPABLE); /* egressd sets a /8's 1024 words by memory, not syscalls */
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eg_dst_hint SEC(".maps");
 
 /* Addresses learned from DNS answers (see struct eg_learned_val). */
 struct {
@@ -163,6 +173,22 @@ struct {
 	__uint(max_entries, EG_MAX_COLLECT);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } eg_collect SEC(".maps");
+
+/*
+ * Flow hash -> how many entries of eg_flows and eg_collect hash there. Zero
+ * means the flow has neither, so most segments (every new connection's SYN
+ * among them) skip both tables. Counted up before an entry is added and down
+ * after one is deleted, so a reader never sees zero beside an entry; an
+ * entry the eg_flows LRU evicts leaves its count behind, which only costs a
+ * lookup. Pinned with the tables it counts.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(max_entries, 1U << EG_FLOW_HINT_BITS);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} eg_flow_hint SEC(".maps");
 
 /*
  * Per-CPU scratch of the stream stage, off the stack: a flow's first segment

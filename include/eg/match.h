@@ -18,9 +18,20 @@ enum eg_l7_kind {
 	EG_L7_DNS_CTRL, /* a TCP segment to a DNS port without payload */
 };
 
+/* False when no rule of region can match addr: its bucket's bit is clear. */
+static __always_inline bool eg_hint_maybe(__u32 region, const __u8 *addr)
+{
+	__u32 b = eg_hint_bucket(addr), w = eg_hint_word(region, b);
+	__u64 *v = bpf_map_lookup_elem(&eg_dst_hint, &w);
+
+	return !v || (*v & eg_hint_bit(b));
+}
+
 static __always_inline struct eg_rule_val *eg_match_prefix(const struct eg_config *cfg,
 							   const struct eg_pkt *p)
 {
+	if (!eg_hint_maybe(p->family == 4 ? EG_HINT_V4 : EG_HINT_V6, p->daddr))
+		return NULL;
 	if (p->family == 4) {
 		struct eg_v4_key k = { .prefixlen = 32 };
 
@@ -42,9 +53,9 @@ static __always_inline struct eg_learned_val *eg_match_learned(const struct eg_p
 	struct eg_learned_key k = { .family = p->family };
 	struct eg_learned_val *v;
 
-	__builtin_memcpy(k.addr, p->daddr, 16);
-	if (p->family == 4)
-		__builtin_memset(k.addr + 4, 0, 12);
+	if (!eg_hint_maybe(EG_HINT_LEARNED, p->daddr))
+		return NULL;
+	eg_addr_copy(k.addr, p->daddr, p->family);
 	v = bpf_map_lookup_elem(&eg_learned, &k);
 	if (v && v->expires_ns > bpf_ktime_get_ns())
 		return v;

@@ -54,6 +54,25 @@ struct eg_pkt {
 	__u8 daddr[16];
 };
 
+/*
+ * An address into a key, by words (both sides are 4-byte aligned): IPv4 in
+ * the first word, the rest zero.
+ */
+static __always_inline void eg_addr_copy(__u8 *to, const __u8 *from, __u8 family)
+{
+	__u32 *t = (__u32 *)to;
+	const __u32 *f = (const __u32 *)from;
+
+	t[0] = f[0];
+	if (family == 4) {
+		t[1] = t[2] = t[3] = 0;
+	} else {
+		t[1] = f[1];
+		t[2] = f[2];
+		t[3] = f[3];
+	}
+}
+
 #define EG_TCP_FIN 0x01
 #define EG_TCP_SYN 0x02
 #define EG_TCP_RST 0x04

@@ -145,9 +145,10 @@ static inline int eg_user_map_register(void *map, __u32 type, __u32 key_size, __
 	 EG_USER_MAP(eg_v4_rules_0) ?: EG_USER_MAP(eg_v4_rules_1) ?:                       \
 	 EG_USER_MAP(eg_v6_rules_0) ?: EG_USER_MAP(eg_v6_rules_1) ?:                       \
 	 EG_USER_MAP(eg_rule_stats) ?: EG_USER_MAP(eg_stats) ?: EG_USER_MAP(eg_reasons) ?: \
-	 EG_USER_MAP(eg_names_0) ?: EG_USER_MAP(eg_names_1) ?: EG_USER_MAP(eg_dns_ports) ?: \
+	 EG_USER_MAP(eg_names_0) ?: EG_USER_MAP(eg_names_1) ?: EG_USER_MAP(eg_dns_port_bits) ?: \
 	 EG_USER_MAP(eg_learned) ?: EG_USER_MAP(eg_scratch) ?: EG_USER_RINGBUF(eg_events) ?: \
-	 EG_USER_MAP(eg_flows) ?: EG_USER_MAP(eg_collect) ?: EG_USER_MAP(eg_stream_scratch))
+	 EG_USER_MAP(eg_flows) ?: EG_USER_MAP(eg_collect) ?: EG_USER_MAP(eg_stream_scratch) ?: \
+	 EG_USER_MAP(eg_flow_hint) ?: EG_USER_MAP(eg_dst_hint))
 
 /* A map nobody registered is a runner out of date with eg/maps.h: stop loudly. */
 static inline struct eg_user_map *eg_user_map_of(const void *map)

@@ -15,6 +15,7 @@
 #include "egressgate.h"
 #include "eg/name.h"
 #include "addr.h"
+#include "hint.h"
 #include "log.h"
 #include "fixture.h"
 
@@ -592,6 +593,18 @@ bool rule_entry(const struct tc_rule *r, struct tc_rule_entry *e)
 	else
 		memcpy(e->k6.addr, r->pfx.addr, 16);
 	return true;
+}
+
+void fixture_hint(__u64 *words, const struct tc_case *c)
+{
+	int i;
+
+	/* The learned region is left alone: what was learned stays learned within a pass. */
+	memset(words, 0, 2 * (size_t)EG_HINT_REGION_WORDS * sizeof(*words));
+	for (i = 0; i < c->nr_rules; i++)
+		if (!c->rules[i].slots)
+			eg_hint_mark(words + eg_hint_region_of(c->rules[i].pfx.family) *
+						     EG_HINT_REGION_WORDS, &c->rules[i].pfx, false);
 }
 
 void check_stat(const struct tc_case *c, __u32 i, __u64 got, struct tc_result *res)

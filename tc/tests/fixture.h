@@ -169,6 +169,12 @@ struct tc_rule_entry {
 /* r into e; false when r is a name rule (see name_entries()). */
 bool rule_entry(const struct tc_rule *r, struct tc_rule_entry *e);
 
+/*
+ * eg_dst_hint's prefix regions (words: the map, mapped or emulated) as
+ * egressd leaves them with the case's rules in force.
+ */
+void fixture_hint(__u64 *words, const struct tc_case *c);
+
 /* Counter i of eg_stats, read as got, against what the case expects. */
 void check_stat(const struct tc_case *c, __u32 i, __u64 got, struct tc_result *res);
 

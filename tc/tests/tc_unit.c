@@ -38,6 +38,7 @@
 #include <bpf/libbpf.h>
 
 #include "egressgate.h"
+#include "hint.h"
 #include "log.h"
 #include "fixture.h"
 #include "egress.skel.h"
@@ -79,6 +80,7 @@ struct tc_env {
 	int nr_events;
 	int set; /* rule set the case runs against; the other holds decoys */
 	__u64 name_seed;
+	__u64 *hint; /* eg_dst_hint, mapped */
 	struct eg_event events[MAX_EVENTS];
 };
 
@@ -103,6 +105,34 @@ static int map_clear(struct bpf_map *map)
 			return -errno;
 	}
 	return errno == ENOENT ? 0 : -errno;
+}
+
+/* eg_dns_port_bits holds the case's ports and no other, in one batch. */
+static int dns_ports_write(int fd, const struct tc_case *c)
+{
+	static __u32 keys[EG_DNS_PORT_WORDS];
+	__u64 words[EG_DNS_PORT_WORDS] = {};
+	__u32 i, n = EG_DNS_PORT_WORDS;
+
+	for (i = 0; i < n; i++)
+		keys[i] = i;
+	for (i = 0; i < (__u32)c->nr_dns_ports; i++)
+		words[eg_dns_port_word(c->dns_ports[i])] |= eg_dns_port_bit(c->dns_ports[i]);
+	return bpf_map_update_batch(fd, keys, words, &n, NULL) ? -errno : 0;
+}
+
+/* Zero every slot of an array (values up to 8 bytes), in one batch. */
+static int array_zero(struct bpf_map *map)
+{
+	static __u32 keys[1U << 16];
+	static __u64 zero[1U << 16];
+	__u32 i, n = bpf_map__max_entries(map);
+
+	if (n > sizeof(keys) / sizeof(keys[0]) || bpf_map__value_size(map) > sizeof(zero[0]))
+		return -E2BIG;
+	for (i = 0; i < n; i++)
+		keys[i] = i;
+	return bpf_map_update_batch(bpf_map__fd(map), keys, zero, &n, NULL) ? -errno : 0;
 }
 
 /* Zero every slot of a per-CPU array of __u64. */
@@ -142,21 +172,15 @@ static int install_names(struct tc_env *env, const struct tc_case *c)
 	struct bpf_map *mn[2] = { skel->maps.eg_names_0, skel->maps.eg_names_1 };
 	struct tc_name_entry ents[MAX_RULES];
 	int i, nr, err;
-	__u8 one = 1;
 
 	for (i = 0; i < 2; i++) {
 		err = map_clear(mn[i]);
 		if (err)
 			return err;
 	}
-	err = map_clear(skel->maps.eg_dns_ports);
+	err = dns_ports_write(bpf_map__fd(skel->maps.eg_dns_port_bits), c);
 	if (err)
 		return err;
-	for (i = 0; i < c->nr_dns_ports; i++) {
-		if (bpf_map_update_elem(bpf_map__fd(skel->maps.eg_dns_ports), &c->dns_ports[i], &one,
-					BPF_ANY))
-			return -errno;
-	}
 	err = name_entries(env->name_seed, c, ents, &nr);
 	if (err)
 		return err;
@@ -216,6 +240,7 @@ static int install(struct tc_env *env, const struct tc_case *c)
 		if (err)
 			return -errno;
 	}
+	fixture_hint(env->hint, c);
 	/* Leftovers of an earlier case would be taken for this one's. */
 	ring_buffer__consume(env->rb);
 	env->nr_events = 0;
@@ -239,6 +264,49 @@ static void check_counters(struct tc_env *env, const struct tc_case *c, struct t
 			       "reading eg_reasons[%u]", i))
 			return;
 		ASSERT_EQ(res, got, c->reasons[i], "reason counter %s", eg_name_of("EG_R_", i, 0));
+	}
+}
+
+/* Count the flows of map (eg_flows or eg_collect) into want[], by their slot. */
+static int count_flows(struct bpf_map *map, __u32 *want)
+{
+	struct eg_flow_key k, next;
+	int fd = bpf_map__fd(map), err;
+
+	for (err = bpf_map_get_next_key(fd, NULL, &next); !err;
+	     err = bpf_map_get_next_key(fd, &k, &next)) {
+		k = next;
+		want[eg_flow_slot_of(k.saddr, k.daddr, k.sport, k.dport, k.family)]++;
+	}
+	return errno == ENOENT ? 0 : -errno;
+}
+
+/*
+ * eg_flow_hint counts, slot by slot, the entries of eg_flows and eg_collect
+ * (nothing is evicted here): a slot at zero beside an entry would let a
+ * blocked flow's segments through unlooked-at.
+ */
+static void check_flow_hint(struct tc_env *env, struct tc_result *res)
+{
+	static __u32 keys[1U << EG_FLOW_HINT_BITS], got[1U << EG_FLOW_HINT_BITS],
+		want[1U << EG_FLOW_HINT_BITS];
+	__u32 i, n = 1U << EG_FLOW_HINT_BITS, batch;
+	struct egress *skel = env->skel;
+	int err;
+
+	memset(want, 0, sizeof(want));
+	for (i = 0; i < n; i++)
+		keys[i] = i;
+	err = bpf_map_lookup_batch(bpf_map__fd(skel->maps.eg_flow_hint), NULL, &batch, keys, got,
+				   &n, NULL);
+	if (!ASSERT_OK(res, err && errno != ENOENT ? -errno : 0, "reading eg_flow_hint") ||
+	    !ASSERT_EQ(res, n, 1U << EG_FLOW_HINT_BITS, "eg_flow_hint slots read") ||
+	    !ASSERT_OK(res, count_flows(skel->maps.eg_flows, want), "walking eg_flows") ||
+	    !ASSERT_OK(res, count_flows(skel->maps.eg_collect, want), "walking eg_collect"))
+		return;
+	for (i = 0; i < n; i++) {
+		if (!ASSERT_EQ(res, got[i], want[i], "eg_flow_hint[%u] against the flows there", i))
+			return;
 	}
 }
 
@@ -363,6 +431,7 @@ static bool run_case(void *arg, const struct tc_case *c)
 	check_counters(env, c, &res);
 	check_rule_stats(env, c, &res);
 	check_event(env, c, t0, t1, &res);
+	check_flow_hint(env, &res);
 report:
 	if (res.nr_fail)
 		printf("FAIL %s [%s, set %d]: %s\n", c->name, hook_names[env->hook], env->set, res.msg);
@@ -455,7 +524,8 @@ static int clear_state(struct tc_env *env)
 	int err;
 
 	err = map_clear(skel->maps.eg_flows) ?: map_clear(skel->maps.eg_collect) ?:
-	      map_clear(skel->maps.eg_learned);
+	      map_clear(skel->maps.eg_learned) ?: array_zero(skel->maps.eg_flow_hint);
+	memset(env->hint, 0, EG_HINT_WORDS * sizeof(*env->hint));
 	if (err)
 		pr_err("clearing flow and learned state: %s", strerror(-err));
 	return err;
@@ -491,6 +561,11 @@ int main(int argc, char **argv)
 	}
 	if (load_xdp(&env))
 		goto cleanup;
+	env.hint = eg_hint_map(bpf_map__fd(env.skel->maps.eg_dst_hint));
+	if (!env.hint) {
+		pr_err("mapping eg_dst_hint: %s", strerror(errno));
+		goto cleanup;
+	}
 	env.rb = ring_buffer__new(bpf_map__fd(env.skel->maps.eg_events), on_event, &env, NULL);
 	if (!env.rb) {
 		pr_err("ring buffer on eg_events: %s", strerror(errno));
@@ -520,6 +595,7 @@ int main(int argc, char **argv)
 	ret = failed[HOOK_TC] || failed[HOOK_XDP] ? 1 : 0;
 cleanup:
 	ring_buffer__free(env.rb);
+	eg_hint_unmap(env.hint);
 	guard__destroy(env.xdp);
 	egress__destroy(env.skel);
 	free(c);

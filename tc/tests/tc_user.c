@@ -74,15 +74,18 @@ static int install_names(struct tc_env *env, const struct tc_case *c)
 	void *mn[2] = { &eg_names_0, &eg_names_1 };
 	struct tc_name_entry ents[MAX_RULES];
 	int i, nr, err;
-	__u8 one = 1;
 
 	eg_user_map_clear(mn[0]);
 	eg_user_map_clear(mn[1]);
-	eg_user_map_clear(&eg_dns_ports);
+	eg_user_map_clear(&eg_dns_port_bits);
+	fixture_hint(bpf_map_lookup_elem(&eg_dst_hint, &(__u32){ 0 }), c);
 	for (i = 0; i < c->nr_dns_ports; i++) {
-		err = bpf_map_update_elem(&eg_dns_ports, &c->dns_ports[i], &one, BPF_ANY);
-		if (err)
-			return err;
+		__u32 w = eg_dns_port_word(c->dns_ports[i]);
+		__u64 *bits = bpf_map_lookup_elem(&eg_dns_port_bits, &w);
+
+		if (!bits)
+			return -ENOENT;
+		*bits |= eg_dns_port_bit(c->dns_ports[i]);
 	}
 	err = name_entries(env->name_seed, c, ents, &nr);
 	if (err)
@@ -235,6 +238,36 @@ static const char *verdict_name(int v, int slot)
 }
 
 /* Run one case through the user-space build; true when it passed. */
+static int count_flow(const void *key, void *value, void *arg)
+{
+	const struct eg_flow_key *k = key;
+	__u32 *want = arg;
+
+	(void)value;
+	want[eg_flow_slot_of(k->saddr, k->daddr, k->sport, k->dport, k->family)]++;
+	return 0;
+}
+
+/* eg_flow_hint counts, slot by slot, the entries of eg_flows and eg_collect (see tc_unit). */
+static void check_flow_hint(struct tc_result *res)
+{
+	static __u32 want[1U << EG_FLOW_HINT_BITS];
+	__u32 i, *got;
+
+	memset(want, 0, sizeof(want));
+	eg_user_map_walk(&eg_flows, count_flow, want);
+	eg_user_map_walk(&eg_collect, count_flow, want);
+	for (i = 0; i < 1U << EG_FLOW_HINT_BITS; i++) {
+		got = bpf_map_lookup_elem(&eg_flow_hint, &i);
+		if (!got) {
+			failf(res, "eg_flow_hint[%u] missing", i);
+			return;
+		}
+		if (!ASSERT_EQ(res, *got, want[i], "eg_flow_hint[%u] against the flows there", i))
+			return;
+	}
+}
+
 static bool run_case(void *arg, const struct tc_case *c)
 {
 	struct tc_env *env = arg;
@@ -261,6 +294,7 @@ static bool run_case(void *arg, const struct tc_case *c)
 	verdict = counted_verdict();
 	hit = check_rule_stats(c, &res);
 	check_event(c, t0, t1, &res);
+	check_flow_hint(&res);
 report:
 	printf("%s %s [user, set %d]: user %s %s rule %u %u bytes | bpf %s %s rule %u %u bytes%s%s\n",
 	       res.nr_fail ? "FAIL" : "PASS", c->name, env->set, eg_name_of("TC_ACT_", ret, 0),
@@ -285,6 +319,8 @@ int main(int argc, char **argv)
 	for (env.set = 0; env.set < 2; env.set++) {
 		eg_user_map_clear(&eg_flows);
 		eg_user_map_clear(&eg_collect);
+		eg_user_map_clear(&eg_flow_hint);
+		eg_user_map_clear(&eg_dst_hint);
 		eg_user_map_clear(&eg_learned);
 		eg_user_maps_quiesce();
 		if (fixture_each(f, argv[1], c, run_case, &env, &passed, &failed))
