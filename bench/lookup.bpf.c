@@ -129,6 +129,20 @@ static __always_inline void *lookup6(const void *daddr)
 	return bpf_map_lookup_elem(&lpm6, &k);
 }
 
+/* One LPM lookup of the family's trie: bench_lpm's whole work. */
+static __always_inline int lpm_verdict(int fam, const void *daddr)
+{
+	if (fam == 4) {
+		struct eg_v4_key k = {.prefixlen = 32};
+
+		__builtin_memcpy(k.addr, daddr, 4);
+		return verdict(bpf_map_lookup_elem(&lpm4, &k));
+	}
+	if (fam == 6)
+		return verdict(lookup6(daddr));
+	return TC_ACT_OK;
+}
+
 /* egbench points this at the classifier's eg_dst_hint. */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -153,13 +167,7 @@ int bench_hint_lpm(struct __sk_buff *skb)
 	v = bpf_map_lookup_elem(&hint, &w);
 	if (v && !(*v & eg_hint_bit(b)))
 		return TC_ACT_OK;
-	if (fam == 4) {
-		struct eg_v4_key k = {.prefixlen = 32};
-
-		__builtin_memcpy(k.addr, daddr, 4);
-		return verdict(bpf_map_lookup_elem(&lpm4, &k));
-	}
-	return verdict(lookup6(daddr));
+	return lpm_verdict(fam, daddr);
 }
 
 SEC("tc")
@@ -168,15 +176,7 @@ int bench_lpm(struct __sk_buff *skb)
 	void *daddr;
 	int fam = dst_of(skb, &daddr);
 
-	if (fam == 4) {
-		struct eg_v4_key k = {.prefixlen = 32};
-
-		__builtin_memcpy(k.addr, daddr, 4);
-		return verdict(bpf_map_lookup_elem(&lpm4, &k));
-	}
-	if (fam == 6)
-		return verdict(lookup6(daddr));
-	return TC_ACT_OK;
+	return lpm_verdict(fam, daddr);
 }
 
 SEC("tc")

@@ -219,6 +219,14 @@ static int unpin_all(struct bpf_object *obj)
 	return 0;
 }
 
+/* The floors look up the classifier's own maps, not copies. */
+static int share_eg_maps(struct env *e)
+{
+	return bpf_map__reuse_fd(e->lk->maps.lpm4, bpf_map__fd(e->eg->maps.eg_v4_rules_0)) ?:
+	       bpf_map__reuse_fd(e->lk->maps.lpm6, bpf_map__fd(e->eg->maps.eg_v6_rules_0)) ?:
+	       bpf_map__reuse_fd(e->lk->maps.hint, bpf_map__fd(e->eg->maps.eg_dst_hint));
+}
+
 static int load_all(struct env *e, const char *xdpf_path)
 {
 	struct eg_config cfg = {
@@ -257,9 +265,7 @@ static int load_all(struct env *e, const char *xdpf_path)
 	e->lk = lookup__open();
 	if (!e->lk)
 		return -errno;
-	err = bpf_map__reuse_fd(e->lk->maps.lpm4, bpf_map__fd(e->eg->maps.eg_v4_rules_0)) ?:
-	      bpf_map__reuse_fd(e->lk->maps.lpm6, bpf_map__fd(e->eg->maps.eg_v6_rules_0)) ?:
-	      bpf_map__reuse_fd(e->lk->maps.hint, bpf_map__fd(e->eg->maps.eg_dst_hint)) ?:
+	err = share_eg_maps(e) ?:
 	      bpf_map__set_max_entries(e->lk->maps.dir8, (groups ? groups : 1) * DIR_GROUP) ?:
 	      bpf_map__set_max_entries(e->lk->maps.dir_rules, e->set.n4 + 1);
 	if (err)
@@ -273,10 +279,7 @@ static int load_all(struct env *e, const char *xdpf_path)
 		e->lk = lookup__open();
 		if (!e->lk)
 			return -errno;
-		err = bpf_map__reuse_fd(e->lk->maps.lpm4, bpf_map__fd(e->eg->maps.eg_v4_rules_0)) ?:
-		      bpf_map__reuse_fd(e->lk->maps.lpm6, bpf_map__fd(e->eg->maps.eg_v6_rules_0)) ?:
-		      bpf_map__reuse_fd(e->lk->maps.hint, bpf_map__fd(e->eg->maps.eg_dst_hint)) ?:
-		      lookup__load(e->lk);
+		err = share_eg_maps(e) ?: lookup__load(e->lk);
 		if (err)
 			return err;
 		groups = 0;

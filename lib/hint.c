@@ -2,10 +2,7 @@
 #include <errno.h>
 #include <sys/mman.h>
 
-#include "egressgate.h"
 #include "hint.h"
-
-_Static_assert(EG_HINT_V4 == 0 && EG_HINT_V6 == 1, "eg_hint_region_of() numbers them");
 
 void eg_hint_mark(__u64 *region_words, const struct eg_prefix *p, bool shared)
 {

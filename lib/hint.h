@@ -10,11 +10,12 @@
 #include <linux/types.h>
 
 #include "addr.h"
+#include "egressgate.h"
 
 /* The region of a prefix rule's family. */
 static inline __u32 eg_hint_region_of(__u8 family)
 {
-	return family == 4 ? 0 /* EG_HINT_V4 */ : 1 /* EG_HINT_V6 */;
+	return family == 4 ? EG_HINT_V4 : EG_HINT_V6;
 }
 
 /*
